@@ -1,0 +1,154 @@
+"""The call engine: one normalized event in, the call's record brought to the state its events describe.
+
+Every provider (webhooks, PBX connectors, click-to-call) feeds calls through `process_event`. It does not
+lock or commit: `intake.commit_event` is the entry points' way in, serialized per call.
+"""
+
+from dataclasses import dataclass
+
+import frappe
+from frappe import _
+
+from telephony_crm.caller_id import lookup
+from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
+from telephony_crm.calls.events import CallEvent, Direction, EventType
+from telephony_crm.calls.state import CallState, StoredEvent, fold
+
+CALL_DOCTYPE = "Telephony Call Log"
+
+
+class MissingDirectionError(frappe.ValidationError):
+	"""The first event known for a call must say which way the call goes."""
+
+
+@dataclass(frozen=True)
+class CallResult:
+	name: str
+	status: str
+	changed: bool
+
+
+def process_event(event: CallEvent) -> CallResult:
+	"""Record `event` on its call, creating the call on its first event. Repeated events change nothing."""
+	name = frappe.db.get_value(CALL_DOCTYPE, {"provider": event.provider, "call_id": event.call_id})
+	if not name:
+		return _create_call(event)
+
+	call = frappe.get_doc(CALL_DOCTYPE, name)
+	if any(row.event_key == event.key for row in call.events):
+		return CallResult(call.name, call.status, changed=False)
+	call.append("events", _event_row(event))
+	apply_state(call)
+	call.save(ignore_permissions=True)
+	return CallResult(call.name, call.status, changed=True)
+
+
+def _create_call(event: CallEvent) -> CallResult:
+	if not event.direction:
+		frappe.throw(
+			_("direction is required on the first event of call {0}").format(event.call_id),
+			MissingDirectionError,
+		)
+	call = frappe.new_doc(CALL_DOCTYPE)
+	call.provider = event.provider
+	call.call_id = event.call_id
+	call.append("events", _event_row(event))
+	apply_state(call)
+	call.insert(ignore_permissions=True)
+	return CallResult(call.name, call.status, changed=True)
+
+
+def apply_state(call) -> None:
+	"""Set the call's fields from the fold of its events, then find its agent and its caller."""
+	state = fold([_stored_event(row) for row in call.events])
+	call.update(
+		{
+			"direction": state.direction,
+			"status": state.status,
+			"caller_number": state.caller_number,
+			"called_number": state.called_number,
+			"extension": state.answering_extension or state.extension,
+			"started_at": state.started_at,
+			"answered_at": state.answered_at,
+			"ended_at": state.ended_at,
+			"ring_duration": state.ring_duration,
+			"talk_duration": state.talk_duration,
+			"recording_url": state.recording_url,
+		}
+	)
+	_assign_agent(call, state)
+	external_number = _external_number(call.provider, state)
+	if external_number != call.external_number:
+		call.external_number = external_number
+		_identify_caller(call)
+
+
+def _assign_agent(call, state: CallState) -> None:
+	"""The call belongs to who answered it, or else to the extension it rang or was placed from."""
+	answered_by = agent_for_extension(call.provider, state.answering_extension)
+	if answered_by:
+		call.answered_by = answered_by
+	agent = answered_by or agent_for_extension(call.provider, state.extension)
+	if agent:
+		call.agent = agent
+
+
+def agent_for_extension(provider: str, extension: str | None) -> str | None:
+	if not extension:
+		return None
+	return frappe.db.get_value(
+		"SIP Account", {"provider": provider, "extension": extension, "enabled": 1}, "user"
+	)
+
+
+def _external_number(provider: str, state: CallState) -> str | None:
+	if state.direction == Direction.INBOUND.value:
+		number = state.caller_number
+	elif state.direction == Direction.OUTBOUND.value:
+		number = state.called_number
+	else:
+		return None
+	return normalize_number(number, region_for_provider(provider)) or number
+
+
+def _identify_caller(call) -> None:
+	match = lookup.identify(call.external_number)
+	call.customer = match.customer if match else None
+	call.contact = match.contact if match else None
+	call.lead = match.lead if match else None
+	call.caller_name = match.title if match else None
+	call.set("links", [])
+	for other in match.others if match else ():
+		call.append(
+			"links", {"link_doctype": other.doctype, "link_name": other.name, "link_title": other.title}
+		)
+
+
+def _event_row(event: CallEvent) -> dict:
+	return {
+		"event_time": event.time,
+		"event": event.event.value,
+		"raw_status": event.raw_status,
+		"extension": event.extension,
+		"end_status": event.end_status.value if event.end_status else None,
+		"duration": event.duration,
+		"direction": event.direction.value if event.direction else None,
+		"caller_number": event.caller_number,
+		"called_number": event.called_number,
+		"recording_url": event.recording_url,
+		"event_key": event.key,
+	}
+
+
+def _stored_event(row) -> StoredEvent:
+	return StoredEvent(
+		event=EventType(row.event),
+		time=frappe.utils.get_datetime(row.event_time),
+		direction=row.direction,
+		caller_number=row.caller_number,
+		called_number=row.called_number,
+		extension=row.extension,
+		end_status=row.end_status,
+		duration=row.duration if row.duration is not None and row.event == EventType.ENDED.value else None,
+		recording_url=row.recording_url,
+	)

@@ -1,0 +1,76 @@
+"""The normalized call event: what every provider turns its payloads into."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class EventType(str, Enum):
+	RINGING = "ringing"
+	ANSWERED = "answered"
+	ENDED = "ended"
+
+
+class Direction(str, Enum):
+	INBOUND = "Inbound"
+	OUTBOUND = "Outbound"
+	INTERNAL = "Internal"
+
+
+class CallStatus(str, Enum):
+	RINGING = "Ringing"
+	IN_PROGRESS = "In Progress"
+	COMPLETED = "Completed"
+	MISSED = "Missed"
+	NO_ANSWER = "No Answer"
+	BUSY = "Busy"
+	FAILED = "Failed"
+	REJECTED = "Rejected"
+
+
+# The end statuses a PBX may report; anything else is the engine's to decide.
+END_STATUSES = (
+	CallStatus.COMPLETED,
+	CallStatus.MISSED,
+	CallStatus.NO_ANSWER,
+	CallStatus.BUSY,
+	CallStatus.FAILED,
+	CallStatus.REJECTED,
+)
+
+
+@dataclass(frozen=True)
+class CallEvent:
+	"""One thing that happened to one call, as reported by one provider.
+
+	`time` is a naive datetime in the site's time zone. `end_status` and `duration` (talk seconds) only
+	mean something on ENDED events; `raw_status` keeps the provider's own word for the history.
+	"""
+
+	provider: str
+	call_id: str
+	event: EventType
+	time: datetime
+	direction: Direction | None = None
+	caller_number: str | None = None
+	called_number: str | None = None
+	extension: str | None = None
+	end_status: CallStatus | None = None
+	duration: int | None = None
+	recording_url: str | None = None
+	raw_status: str | None = None
+	extra: dict = field(default_factory=dict, compare=False)
+
+	@property
+	def key(self) -> str:
+		"""Identifies a repeated delivery of the same event, so that duplicates change nothing."""
+		parts = (
+			self.event.value,
+			self.time.isoformat(),
+			self.extension or "",
+			self.end_status.value if self.end_status else "",
+			"" if self.duration is None else str(self.duration),
+			self.recording_url or "",
+		)
+		return hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]

@@ -1,0 +1,26 @@
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.command("rebuild-phone-index")
+@pass_context
+def rebuild_phone_index(context):
+	"""Reindex the phone numbers of every Customer, Contact and Lead for caller identification."""
+	import frappe
+	from frappe.utils import update_progress_bar
+
+	from telephony_crm.caller_id.rebuild import rebuild_phone_index
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		rows = rebuild_phone_index(
+			progress=lambda doctype, done, total: update_progress_bar(f"Indexing {doctype}", done - 1, total)
+		)
+		click.echo(f"\nPhone index rebuilt: {rows} numbers.")
+	finally:
+		frappe.destroy()
+
+
+commands = [rebuild_phone_index]

@@ -1,0 +1,36 @@
+app_name = "telephony_crm"
+app_title = "Telephony CRM"
+app_publisher = "Telephony CRM Developers"
+app_description = (
+	"IP telephony for ERPNext: call log, caller identification, live call popups and PBX connectors"
+)
+app_email = "dev@telephony-crm.example"
+app_license = "mit"
+required_apps = ["frappe/erpnext"]
+
+export_python_type_annotations = True
+
+before_install = "telephony_crm.install.before_install"
+after_install = "telephony_crm.install.after_install"
+after_migrate = "telephony_crm.install.after_migrate"
+before_uninstall = "telephony_crm.install.before_uninstall"
+
+permission_query_conditions = {
+	"Telephony Call Log": "telephony_crm.permissions.call_log_query_conditions",
+	"SIP Account": "telephony_crm.permissions.sip_account_query_conditions",
+}
+
+has_permission = {
+	"Telephony Call Log": "telephony_crm.permissions.call_log_has_permission",
+	"SIP Account": "telephony_crm.permissions.sip_account_has_permission",
+}
+
+# The phone index follows every record a caller can be recognised as.
+_phone_index_events = {
+	"on_update": "telephony_crm.caller_id.index.update_document_phones",
+	"on_trash": "telephony_crm.caller_id.index.remove_document_phones",
+	"after_rename": "telephony_crm.caller_id.index.rename_document_phones",
+}
+doc_events = {doctype: _phone_index_events for doctype in ("Customer", "Contact", "Lead")}
+
+default_log_clearing_doctypes = {"Telephony Request Log": 30}

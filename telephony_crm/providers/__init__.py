@@ -1,0 +1,24 @@
+"""The provider types the app knows, and the way to reach a connected provider by its record's name."""
+
+import frappe
+from frappe import _
+
+from telephony_crm.providers.base import TelephonyProvider, WebhookRefused
+
+PROVIDER_CLASSES = {
+	"Generic Webhook": "telephony_crm.providers.generic_webhook.provider.GenericWebhookProvider",
+}
+
+SETTINGS_DOCTYPE = "Telephony Provider Settings"
+
+
+def get_provider(name: str | None, *, enabled_only: bool = True) -> TelephonyProvider:
+	"""The provider behind a settings record; WebhookRefused(404) when unknown or disabled."""
+	settings = frappe.get_cached_doc(SETTINGS_DOCTYPE, name) if name and _exists(name) else None
+	if not settings or (enabled_only and not settings.enabled):
+		raise WebhookRefused(404, _("Unknown or disabled telephony provider: {0}").format(name or "(none)"))
+	return frappe.get_attr(PROVIDER_CLASSES[settings.provider_type])(settings)
+
+
+def _exists(name: str) -> bool:
+	return bool(frappe.db.exists(SETTINGS_DOCTYPE, name, cache=True))

@@ -1,0 +1,57 @@
+"""What every provider is: the one interface the rest of the app talks to."""
+
+import hmac
+
+from werkzeug.wrappers import Request
+
+from telephony_crm.calls.engine import CallResult
+from telephony_crm.calls.events import CallEvent
+
+
+class WebhookRefused(Exception):
+	"""A webhook request the app will not act on; carries the HTTP status and a message for people."""
+
+	def __init__(self, status_code: int, message: str, field: str | None = None):
+		super().__init__(message)
+		self.status_code = status_code
+		self.message = message
+		self.field = field
+
+	def as_body(self) -> dict:
+		body = {"error": self.message}
+		if self.field:
+			body["field"] = self.field
+		return body
+
+
+class TelephonyProvider:
+	"""A connected PBX or cloud provider, built from its Telephony Provider Settings record."""
+
+	provider_type: str
+
+	def __init__(self, settings):
+		self.settings = settings
+
+	@property
+	def name(self) -> str:
+		return self.settings.name
+
+	def authenticate_webhook(self, request: Request) -> None:
+		"""Raise WebhookRefused(401) unless the request comes from this provider."""
+		raise NotImplementedError
+
+	def parse_webhook(self, request: Request) -> list[CallEvent]:
+		"""The normalized events a webhook request carries; WebhookRefused(422) for bad input."""
+		raise NotImplementedError
+
+	def webhook_response(self, results: list[CallResult]) -> dict:
+		if len(results) == 1:
+			return {"call": results[0].name, "status": results[0].status}
+		return {"calls": [{"call": r.name, "status": r.status} for r in results]}
+
+
+def secrets_match(given: str | None, expected: str | None) -> bool:
+	"""Constant-time comparison, so response timing reveals nothing about the secret."""
+	if not given or not expected:
+		return False
+	return hmac.compare_digest(given.encode(), expected.encode())

@@ -1,0 +1,35 @@
+"""Generic Webhook: the JSON contract any PBX can implement (documented in the README)."""
+
+from frappe import _
+from werkzeug.wrappers import Request
+
+from telephony_crm.calls.events import CallEvent
+from telephony_crm.providers.base import TelephonyProvider, WebhookRefused, secrets_match
+from telephony_crm.providers.generic_webhook.payload import parse_payload
+
+TOKEN_HEADER = "X-Telephony-Token"
+
+
+class GenericWebhookProvider(TelephonyProvider):
+	provider_type = "Generic Webhook"
+
+	def authenticate_webhook(self, request: Request) -> None:
+		token = request.headers.get(TOKEN_HEADER) or request.args.get("token")
+		if not token:
+			raise WebhookRefused(
+				401,
+				_("Missing secret: send it as the {0} header or the token query parameter").format(
+					TOKEN_HEADER
+				),
+			)
+		if not secrets_match(token, self.settings.get_password("webhook_secret", raise_exception=False)):
+			raise WebhookRefused(401, _("Wrong secret for this provider"))
+
+	def parse_webhook(self, request: Request) -> list[CallEvent]:
+		if request.is_json:
+			payload = request.get_json(silent=True)
+			if not isinstance(payload, dict):
+				raise WebhookRefused(422, _("The body must be a JSON object"))
+		else:
+			payload = request.form.to_dict()
+		return [parse_payload(payload, self.name)]

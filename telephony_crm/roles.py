@@ -1,0 +1,15 @@
+"""The app's roles and the questions asked of them."""
+
+import frappe
+
+AGENT_ROLE = "Telephony Agent"
+SUPERVISOR_ROLE = "Telephony Supervisor"
+TELEPHONY_ROLES = (AGENT_ROLE, SUPERVISOR_ROLE)
+
+# Roles that see every call and every line, whatever the call's agent.
+_ALL_CALLS_ROLES = {SUPERVISOR_ROLE, "System Manager"}
+
+
+def sees_all_calls(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return user == "Administrator" or bool(_ALL_CALLS_ROLES.intersection(frappe.get_roles(user)))

@@ -1,0 +1,17 @@
+# Copyright (c) 2026, Telephony CRM Developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe.model.document import Document
+
+
+class TelephonyCallLog(Document):
+	"""One call through one provider. Its fields are derived by the call engine from the call's events."""
+
+
+def on_doctype_update():
+	# One record per call per provider, whatever order or concurrency the events arrive in.
+	frappe.db.add_unique(
+		"Telephony Call Log", ["provider", "call_id"], constraint_name="unique_provider_call"
+	)
+	frappe.db.add_index("Telephony Call Log", ["agent", "started_at"])

@@ -1,0 +1,52 @@
+# Copyright (c) 2026, Telephony CRM Developers and contributors
+# For license information, please see license.txt
+
+import secrets
+from urllib.parse import quote
+
+import frappe
+from frappe.model.document import Document
+from frappe.utils import get_url
+
+WEBHOOK_METHOD = "telephony_crm.api.webhook.receive"
+
+
+class TelephonyProviderSettings(Document):
+	@property
+	def webhook_url(self) -> str:
+		"""Where the PBX posts its events; the secret travels separately (header or token parameter)."""
+		return get_url(
+			f"/api/method/{WEBHOOK_METHOD}?provider={quote(self.name or self.provider_name or '')}"
+		)
+
+	def before_insert(self):
+		self.webhook_secret = new_webhook_secret()
+
+	def on_update(self):
+		if self.is_default_outgoing:
+			self.unset_other_defaults()
+
+	def unset_other_defaults(self):
+		frappe.db.set_value(
+			"Telephony Provider Settings",
+			{"is_default_outgoing": 1, "name": ("!=", self.name)},
+			"is_default_outgoing",
+			0,
+		)
+
+	@frappe.whitelist()
+	def rotate_webhook_secret(self) -> str:
+		"""Replace the secret; the PBX must be given the new URL. Returns it."""
+		frappe.only_for("System Manager")
+		self.webhook_secret = new_webhook_secret()
+		self.save()
+		return self.get_webhook_url_with_secret()
+
+	@frappe.whitelist()
+	def get_webhook_url_with_secret(self) -> str:
+		frappe.only_for("System Manager")
+		return f"{self.webhook_url}&token={self.get_password('webhook_secret')}"
+
+
+def new_webhook_secret() -> str:
+	return secrets.token_urlsafe(32)

@@ -1,0 +1,97 @@
+"""Test data, made the way the app's users make it."""
+
+from datetime import datetime, timedelta
+
+import frappe
+
+from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventType
+from telephony_crm.roles import AGENT_ROLE
+
+T0 = datetime(2026, 3, 2, 10, 0, 0)
+
+
+def unique(prefix: str) -> str:
+	return f"{prefix}-{frappe.generate_hash(length=8)}"
+
+
+def make_provider(region: str | None = "Russia", **fields):
+	return frappe.get_doc(
+		{
+			"doctype": "Telephony Provider Settings",
+			"provider_name": unique("Test PBX"),
+			"provider_type": "Generic Webhook",
+			"enabled": 1,
+			"default_region": region,
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+
+
+def make_user(roles=(AGENT_ROLE,), prefix: str = "agent") -> str:
+	email = f"{unique(prefix).lower()}@telephony.example"
+	user = frappe.get_doc(
+		{"doctype": "User", "email": email, "first_name": prefix.title(), "send_welcome_email": 0}
+	).insert(ignore_permissions=True)
+	user.add_roles(*roles)
+	return user.name
+
+
+def make_sip_account(user: str, provider: str, extension: str, **fields):
+	return frappe.get_doc(
+		{"doctype": "SIP Account", "user": user, "provider": provider, "extension": extension, **fields}
+	).insert(ignore_permissions=True)
+
+
+def make_customer(name: str | None = None):
+	return frappe.get_doc(
+		{"doctype": "Customer", "customer_name": name or unique("Customer"), "customer_type": "Company"}
+	).insert(ignore_permissions=True)
+
+
+def make_contact(phones: list[str], customer: str | None = None, first_name: str | None = None):
+	contact = frappe.get_doc({"doctype": "Contact", "first_name": first_name or unique("Contact")})
+	for i, phone in enumerate(phones):
+		contact.append("phone_nos", {"phone": phone, "is_primary_phone": int(i == 0)})
+	if customer:
+		contact.append("links", {"link_doctype": "Customer", "link_name": customer})
+	return contact.insert(ignore_permissions=True)
+
+
+def make_lead(**phones):
+	return frappe.get_doc({"doctype": "Lead", "first_name": unique("Lead"), **phones}).insert(
+		ignore_permissions=True
+	)
+
+
+def call_event(
+	provider: str,
+	call_id: str,
+	event: EventType,
+	seconds: float = 0,
+	direction: Direction | None = Direction.INBOUND,
+	caller: str | None = "+79161234567",
+	called: str | None = "+74950000000",
+	extension: str | None = "101",
+	end_status: CallStatus | None = None,
+	duration: int | None = None,
+	recording_url: str | None = None,
+) -> CallEvent:
+	"""An event `seconds` after T0."""
+	return CallEvent(
+		provider=provider,
+		call_id=call_id,
+		event=event,
+		time=T0 + timedelta(seconds=seconds),
+		direction=direction,
+		caller_number=caller,
+		called_number=called,
+		extension=extension,
+		end_status=end_status,
+		duration=duration,
+		recording_url=recording_url,
+	)
+
+
+def delete_calls(provider: str) -> None:
+	for name in frappe.get_all("Telephony Call Log", {"provider": provider}, pluck="name"):
+		frappe.delete_doc("Telephony Call Log", name, ignore_permissions=True, force=True)
