@@ -14,6 +14,7 @@ before_install = "telephony_crm.install.before_install"
 after_install = "telephony_crm.install.after_install"
 after_migrate = "telephony_crm.install.after_migrate"
 before_uninstall = "telephony_crm.install.before_uninstall"
+before_tests = "telephony_crm.tests.setup.before_tests"
 
 permission_query_conditions = {
 	"Telephony Call Log": "telephony_crm.permissions.call_log_query_conditions",

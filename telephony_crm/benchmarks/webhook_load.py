@@ -34,7 +34,11 @@ def prepare(secret: str) -> None:
 
 	if not frappe.db.exists("Telephony Provider Settings", PROVIDER):
 		frappe.get_doc(
-			{"doctype": "Telephony Provider Settings", "provider_name": PROVIDER, "default_region": "Russia"}
+			{
+				"doctype": "Telephony Provider Settings",
+				"provider_name": PROVIDER,
+				"default_region": "Russian Federation",
+			}
 		).insert(ignore_permissions=True)
 	provider = frappe.get_doc("Telephony Provider Settings", PROVIDER)
 	provider.webhook_secret = secret

@@ -131,7 +131,7 @@ def _event_row(event: CallEvent) -> dict:
 		"raw_status": event.raw_status,
 		"extension": event.extension,
 		"end_status": event.end_status.value if event.end_status else None,
-		"duration": event.duration,
+		"duration": None if event.duration is None else str(event.duration),
 		"direction": event.direction.value if event.direction else None,
 		"caller_number": event.caller_number,
 		"called_number": event.called_number,
@@ -149,6 +149,6 @@ def _stored_event(row) -> StoredEvent:
 		called_number=row.called_number,
 		extension=row.extension,
 		end_status=row.end_status,
-		duration=row.duration if row.duration is not None and row.event == EventType.ENDED.value else None,
+		duration=int(row.duration) if row.duration not in (None, "") else None,
 		recording_url=row.recording_url,
 	)

@@ -71,7 +71,8 @@ def fold(events: list[StoredEvent]) -> CallState:
 		caller_number=_first(e.caller_number for e in events),
 		called_number=_first(e.called_number for e in events),
 		extension=_first(e.extension for e in events),
-		answering_extension=_first(e.extension for e in answers),
+		# After a transfer the call is with whoever answered last.
+		answering_extension=_first(e.extension for e in reversed(answers)),
 		started_at=started_at,
 		answered_at=answered_at,
 		ended_at=ended_at,

@@ -1,7 +1,10 @@
 """What every provider is: the one interface the rest of the app talks to."""
 
 import hmac
+from dataclasses import dataclass
 
+import frappe
+from frappe import _
 from werkzeug.wrappers import Request
 
 from telephony_crm.calls.engine import CallResult
@@ -24,6 +27,20 @@ class WebhookRefused(Exception):
 		return body
 
 
+class ProviderCommandError(frappe.ValidationError):
+	"""A command (originate, hang up) the provider refused or could not be reached for."""
+
+
+@dataclass(frozen=True)
+class OriginateRequest:
+	"""Click-to-call: ring the agent's phone first, then dial the number."""
+
+	call_id: str  # the id the provider must report the call's events under
+	extension: str  # the agent's extension
+	number: str  # the number to dial, already rewritten for dialling
+	caller_id: str | None = None
+
+
 class TelephonyProvider:
 	"""A connected PBX or cloud provider, built from its Telephony Provider Settings record."""
 
@@ -43,6 +60,14 @@ class TelephonyProvider:
 	def parse_webhook(self, request: Request) -> list[CallEvent]:
 		"""The normalized events a webhook request carries; WebhookRefused(422) for bad input."""
 		raise NotImplementedError
+
+	def originate(self, request: OriginateRequest) -> None:
+		"""Place a call; its events then arrive under `request.call_id`."""
+		raise ProviderCommandError(_("{0} cannot place calls").format(self.provider_type))
+
+	def hangup(self, call_id: str) -> None:
+		"""End a live call (reject it while it rings)."""
+		raise ProviderCommandError(_("{0} cannot hang up calls").format(self.provider_type))
 
 	def webhook_response(self, results: list[CallResult]) -> dict:
 		if len(results) == 1:

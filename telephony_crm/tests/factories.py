@@ -1,5 +1,6 @@
 """Test data, made the way the app's users make it."""
 
+import random
 from datetime import datetime, timedelta
 
 import frappe
@@ -14,7 +15,22 @@ def unique(prefix: str) -> str:
 	return f"{prefix}-{frappe.generate_hash(length=8)}"
 
 
-def make_provider(region: str | None = "Russia", **fields):
+def unique_mobile() -> str:
+	"""A Russian mobile number, in E.164, that no other test uses (test data outlives a run)."""
+	return f"+7916{random.randrange(10**7):07d}"
+
+
+def russian_national(e164: str) -> str:
+	"""+79161234567 written the way people in Russia write it: 8 (916) 123-45-67."""
+	n = e164[2:]
+	return f"8 ({n[:3]}) {n[3:6]}-{n[6:8]}-{n[8:]}"
+
+
+def use_region(country: str = "Russian Federation") -> None:
+	frappe.db.set_single_value("Telephony Settings", "default_region", country)
+
+
+def make_provider(region: str | None = "Russian Federation", **fields):
 	return frappe.get_doc(
 		{
 			"doctype": "Telephony Provider Settings",

@@ -12,7 +12,10 @@ from telephony_crm.tests.factories import (
 	make_provider,
 	make_sip_account,
 	make_user,
+	russian_national,
 	unique,
+	unique_mobile,
+	use_region,
 )
 
 RINGING, ANSWERED, ENDED = EventType.RINGING, EventType.ANSWERED, EventType.ENDED
@@ -20,6 +23,7 @@ RINGING, ANSWERED, ENDED = EventType.RINGING, EventType.ANSWERED, EventType.ENDE
 
 class TestCallEngine(FrappeTestCase):
 	def setUp(self):
+		use_region()
 		self.provider = make_provider().name
 		self.agent = make_user()
 		make_sip_account(self.agent, self.provider, "101")
@@ -159,9 +163,10 @@ class TestCallEngine(FrappeTestCase):
 		self.assertFalse(call.agent)
 
 	def test_known_caller_is_linked(self):
+		number = unique_mobile()
 		customer = make_customer()
-		contact = make_contact(["8 (916) 555-01-01"], customer=customer.name)
-		call = self.run_events(self.event(unique("known"), RINGING, caller="+7 916 5550101"))
+		contact = make_contact([russian_national(number)], customer=customer.name)
+		call = self.run_events(self.event(unique("known"), RINGING, caller=number[2:]))
 		self.assertEqual((call.customer, call.contact), (customer.name, contact.name))
 		self.assertEqual(call.caller_name, contact.full_name)
 

@@ -1,7 +1,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from telephony_crm.tests.factories import make_provider
+from telephony_crm.tests.factories import make_provider, make_user
 
 
 class TestProviderSettings(FrappeTestCase):
@@ -32,10 +32,12 @@ class TestProviderSettings(FrappeTestCase):
 		)
 
 	def test_secret_actions_are_for_system_managers(self):
-		provider = make_provider()
-		frappe.set_user("Guest")
+		provider = frappe.get_doc("Telephony Provider Settings", make_provider().name)
+		frappe.set_user(make_user(prefix="agent"))
 		try:
 			with self.assertRaises(frappe.PermissionError):
 				provider.get_webhook_url_with_secret()
+			with self.assertRaises(frappe.PermissionError):
+				provider.rotate_webhook_secret()
 		finally:
 			frappe.set_user("Administrator")

@@ -15,11 +15,10 @@ class SIPAccount(Document):
 		self.validate_rewrite_rule()
 
 	def validate_unique_extension(self):
-		taken_by = frappe.db.get_value(
-			"SIP Account",
-			{"provider": self.provider, "extension": self.extension, "name": ("!=", self.name)},
-			"user",
-		)
+		filters = {"provider": self.provider, "extension": self.extension}
+		if not self.is_new():
+			filters["name"] = ("!=", self.name)
+		taken_by = frappe.db.get_value("SIP Account", filters, "user")
 		if taken_by:
 			frappe.throw(
 				_("Extension {0} of {1} is already {2}'s line").format(

@@ -37,14 +37,14 @@ class TelephonyProviderSettings(Document):
 	@frappe.whitelist()
 	def rotate_webhook_secret(self) -> str:
 		"""Replace the secret; the PBX must be given the new URL. Returns it."""
-		frappe.only_for("System Manager")
+		self.check_permission("write")
 		self.webhook_secret = new_webhook_secret()
 		self.save()
 		return self.get_webhook_url_with_secret()
 
 	@frappe.whitelist()
 	def get_webhook_url_with_secret(self) -> str:
-		frappe.only_for("System Manager")
+		self.check_permission("write")
 		return f"{self.webhook_url}&token={self.get_password('webhook_secret')}"
 
 
