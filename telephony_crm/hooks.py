@@ -32,6 +32,15 @@ _phone_index_events = {
 	"on_trash": "telephony_crm.caller_id.index.remove_document_phones",
 	"after_rename": "telephony_crm.caller_id.index.rename_document_phones",
 }
-doc_events = {doctype: _phone_index_events for doctype in ("Customer", "Contact", "Lead")}
+doc_events = {
+	**{doctype: _phone_index_events for doctype in ("Customer", "Contact", "Lead")},
+	# Documents created from a call are added to the call's links.
+	**{
+		doctype: {"after_insert": "telephony_crm.calls.links.link_new_document"}
+		for doctype in ("Sales Order", "Opportunity", "ToDo", "Issue")
+	},
+}
+
+boot_session = "telephony_crm.boot.boot_session"
 
 default_log_clearing_doctypes = {"Telephony Request Log": 30}

@@ -1,8 +1,26 @@
 """Install and uninstall steps. Every step is idempotent so migrations can run it again."""
 
 import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from telephony_crm.calls.links import CALL_LINK_FIELD, LINKABLE_DOCTYPES
 from telephony_crm.roles import TELEPHONY_ROLES
+
+# Documents made from a call point back to it; the call lists them in its links.
+CUSTOM_FIELDS = {
+	doctype: [
+		{
+			"fieldname": CALL_LINK_FIELD,
+			"label": "Telephony Call",
+			"fieldtype": "Link",
+			"options": "Telephony Call Log",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		}
+	]
+	for doctype in LINKABLE_DOCTYPES
+}
 
 
 def before_install():
@@ -11,15 +29,27 @@ def before_install():
 
 
 def after_install():
+	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	set_default_region()
 
 
 def after_migrate():
 	create_roles()
+	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 
 
 def before_uninstall():
+	delete_custom_fields()
 	delete_roles()
+
+
+def delete_custom_fields():
+	for doctype, fields in CUSTOM_FIELDS.items():
+		for field in fields:
+			frappe.delete_doc(
+				"Custom Field", f"{doctype}-{field['fieldname']}", ignore_missing=True, force=True
+			)
+		frappe.clear_cache(doctype=doctype)
 
 
 def create_roles():

@@ -10,11 +10,13 @@ import frappe
 from frappe import _
 
 from telephony_crm.caller_id import lookup
+from telephony_crm.caller_id.index import SOURCES as INDEXED_SOURCES
 from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
 from telephony_crm.calls.events import CallEvent, Direction, EventType
 from telephony_crm.calls.state import CallState, StoredEvent, fold
 
 CALL_DOCTYPE = "Telephony Call Log"
+INDEXED_DOCTYPES = tuple(INDEXED_SOURCES)
 
 
 class MissingDirectionError(frappe.ValidationError):
@@ -54,6 +56,8 @@ def _create_call(event: CallEvent) -> CallResult:
 	call.call_id = event.call_id
 	call.append("events", _event_row(event))
 	apply_state(call)
+	if event.reference:
+		add_link(call, *event.reference)
 	call.insert(ignore_permissions=True)
 	return CallResult(call.name, call.status, changed=True)
 
@@ -80,7 +84,13 @@ def apply_state(call) -> None:
 	external_number = _external_number(call.provider, state)
 	if external_number != call.external_number:
 		call.external_number = external_number
-		_identify_caller(call)
+		identify_caller(call)
+
+
+def add_link(call, doctype: str, name: str) -> None:
+	"""Tie another document to the call (once)."""
+	if not any(row.link_doctype == doctype and row.link_name == name for row in call.links):
+		call.append("links", {"link_doctype": doctype, "link_name": name})
 
 
 def _assign_agent(call, state: CallState) -> None:
@@ -111,7 +121,8 @@ def _external_number(provider: str, state: CallState) -> str | None:
 	return normalize_number(number, region_for_provider(provider)) or number
 
 
-def _identify_caller(call) -> None:
+def identify_caller(call) -> None:
+	"""Link the call to the records its external number belongs to, replacing earlier matches."""
 	match = lookup.identify(call.external_number)
 	call.customer = match.customer if match else None
 	call.contact = match.contact if match else None

@@ -1,7 +1,7 @@
 """The normalized call event: what every provider turns its payloads into."""
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
@@ -60,7 +60,8 @@ class CallEvent:
 	duration: int | None = None
 	recording_url: str | None = None
 	raw_status: str | None = None
-	extra: dict = field(default_factory=dict, compare=False)
+	# The document a call placed from the desk was started from (doctype, name).
+	reference: tuple[str, str] | None = None
 
 	@property
 	def key(self) -> str:

@@ -91,13 +91,14 @@ def call_event(
 	end_status: CallStatus | None = None,
 	duration: int | None = None,
 	recording_url: str | None = None,
+	start: datetime = T0,
 ) -> CallEvent:
-	"""An event `seconds` after T0."""
+	"""An event `seconds` after `start`."""
 	return CallEvent(
 		provider=provider,
 		call_id=call_id,
 		event=event,
-		time=T0 + timedelta(seconds=seconds),
+		time=start + timedelta(seconds=seconds),
 		direction=direction,
 		caller_number=caller,
 		called_number=called,

@@ -4,7 +4,8 @@ from frappe import _
 from werkzeug.wrappers import Request
 
 from telephony_crm.calls.events import CallEvent
-from telephony_crm.providers.base import TelephonyProvider, WebhookRefused, secrets_match
+from telephony_crm.providers.base import OriginateRequest, TelephonyProvider, WebhookRefused, secrets_match
+from telephony_crm.providers.generic_webhook.control import send_command
 from telephony_crm.providers.generic_webhook.payload import parse_payload
 
 TOKEN_HEADER = "X-Telephony-Token"
@@ -33,3 +34,18 @@ class GenericWebhookProvider(TelephonyProvider):
 		else:
 			payload = request.form.to_dict()
 		return [parse_payload(payload, self.name)]
+
+	def originate(self, request: OriginateRequest) -> None:
+		send_command(
+			self.settings,
+			{
+				"action": "originate",
+				"call_id": request.call_id,
+				"extension": request.extension,
+				"number": request.number,
+				"caller_id": request.caller_id,
+			},
+		)
+
+	def hangup(self, call_id: str) -> None:
+		send_command(self.settings, {"action": "hangup", "call_id": call_id})

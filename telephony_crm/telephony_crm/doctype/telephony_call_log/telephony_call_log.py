@@ -4,9 +4,14 @@
 import frappe
 from frappe.model.document import Document
 
+from telephony_crm.realtime import publish_call
+
 
 class TelephonyCallLog(Document):
 	"""One call through one provider. Its fields are derived by the call engine from the call's events."""
+
+	def on_update(self):
+		publish_call(self)
 
 
 def on_doctype_update():

@@ -1,0 +1,32 @@
+"""Notes on calls: kept on the call, shown on the caller's timeline."""
+
+import frappe
+from frappe import _
+from frappe.utils import escape_html, format_datetime, now
+
+
+def add_note(call, note: str) -> None:
+	note = (note or "").strip()
+	if not note:
+		frappe.throw(_("The note is empty"))
+	call.check_permission("write")
+	stamp = f"{format_datetime(now(), 'dd.MM.yyyy HH:mm')}, {frappe.utils.get_fullname()}"
+	entry = f"<p><b>{escape_html(stamp)}</b>: {escape_html(note)}</p>"
+	call.notes = (call.notes or "") + entry
+	call.save()
+	call.add_comment("Comment", escape_html(note))
+	party = _party(call)
+	if party:
+		frappe.get_doc(*party).add_comment(
+			"Comment",
+			_("Call {0}: {1}").format(
+				frappe.utils.get_link_to_form(call.doctype, call.name), escape_html(note)
+			),
+		)
+
+
+def _party(call) -> tuple[str, str] | None:
+	for doctype, name in (("Customer", call.customer), ("Contact", call.contact), ("Lead", call.lead)):
+		if name:
+			return doctype, name
+	return None

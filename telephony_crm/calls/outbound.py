@@ -1,0 +1,104 @@
+"""Calls placed from the desk (click-to-call) and calls ended from it (reject)."""
+
+import re
+
+import frappe
+from frappe import _
+
+from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
+from telephony_crm.calls.engine import CallResult
+from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventType
+from telephony_crm.calls.intake import commit_event
+from telephony_crm.calls.times import site_now
+from telephony_crm.providers import get_provider
+from telephony_crm.providers.base import OriginateRequest, ProviderCommandError
+
+
+class NoSipAccountError(frappe.ValidationError):
+	pass
+
+
+def place_call(number: str, reference: tuple[str, str] | None = None, user: str | None = None) -> dict:
+	"""Ring the user's phone, then dial `number`. The Outbound call is recorded (and committed) first,
+	so the provider's events, however fast, find it; if the provider refuses, the call ends as Failed."""
+	account = sip_account_for(user or frappe.session.user)
+	provider = get_provider(account.provider)
+	dialled = dialling_number(number, account)
+	call_id = f"tcrm-{frappe.generate_hash(length=16)}"
+	placed = commit_event(
+		CallEvent(
+			provider=account.provider,
+			call_id=call_id,
+			event=EventType.RINGING,
+			time=site_now(),
+			direction=Direction.OUTBOUND,
+			caller_number=account.extension,
+			called_number=dialled,
+			extension=account.extension,
+			reference=reference,
+		)
+	)
+	try:
+		provider.originate(OriginateRequest(call_id=call_id, extension=account.extension, number=dialled))
+	except ProviderCommandError as error:
+		failed = _end(account.provider, call_id, CallStatus.FAILED, raw_status=str(error)[:140])
+		return {"call": failed.name, "status": failed.status, "error": str(error)}
+	return {"call": placed.name, "status": placed.status, "number": dialled}
+
+
+def reject_call(call) -> CallResult:
+	"""Ask the provider to hang up a ringing inbound call, then record it as Rejected."""
+	if call.direction != Direction.INBOUND.value or call.status != CallStatus.RINGING.value:
+		frappe.throw(_("Only a ringing inbound call can be rejected; this one is {0}").format(_(call.status)))
+	get_provider(call.provider).hangup(call.call_id)
+	return _end(call.provider, call.call_id, CallStatus.REJECTED, raw_status="rejected from the desk")
+
+
+def _end(provider: str, call_id: str, status: CallStatus, raw_status: str) -> CallResult:
+	return commit_event(
+		CallEvent(
+			provider=provider,
+			call_id=call_id,
+			event=EventType.ENDED,
+			time=site_now(),
+			end_status=status,
+			raw_status=raw_status,
+		)
+	)
+
+
+def sip_account_for(user: str):
+	"""The user's enabled line, on the default outgoing provider when they have several."""
+	accounts = frappe.get_all(
+		"SIP Account",
+		filters={"user": user, "enabled": 1},
+		fields=["name", "provider", "extension", "outgoing_rewrite_pattern", "outgoing_rewrite_replacement"],
+		order_by="creation asc",
+	)
+	enabled = [
+		a for a in accounts if frappe.db.get_value("Telephony Provider Settings", a.provider, "enabled")
+	]
+	if not enabled:
+		frappe.throw(
+			_(
+				"You have no enabled SIP Account, so calls cannot be placed for you. Ask an administrator for a line."
+			),
+			NoSipAccountError,
+			title=_("No phone line"),
+		)
+	defaults = frappe.get_all("Telephony Provider Settings", {"is_default_outgoing": 1}, pluck="name")
+	return next((a for a in enabled if a.provider in defaults), enabled[0])
+
+
+def dialling_number(number: str, account) -> str:
+	"""The number as the provider should dial it: read in the provider's region (E.164 where it parses),
+	then rewritten by the line's rule (e.g. pattern `^\\+7`, replacement `8`)."""
+	cleaned = (number or "").strip()
+	if not re.search(r"\d", cleaned):
+		frappe.throw(_("{0} is not a phone number").format(frappe.bold(number or "")))
+	dialled = normalize_number(cleaned, region_for_provider(account.provider)) or cleaned
+	if account.outgoing_rewrite_pattern:
+		dialled = re.sub(
+			account.outgoing_rewrite_pattern, account.outgoing_rewrite_replacement or "", dialled, count=1
+		)
+	return dialled

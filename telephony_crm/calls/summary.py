@@ -1,0 +1,34 @@
+"""What the desk is told about a call: the popup's state, nothing more."""
+
+import frappe
+
+from telephony_crm.calls.events import CallStatus
+
+ACTIVE_STATUSES = (CallStatus.RINGING.value, CallStatus.IN_PROGRESS.value)
+
+SUMMARY_FIELDS = (
+	"name",
+	"status",
+	"direction",
+	"external_number",
+	"caller_name",
+	"customer",
+	"contact",
+	"lead",
+	"extension",
+	"agent",
+	"answered_by",
+	"started_at",
+	"answered_at",
+	"ended_at",
+	"ring_duration",
+	"talk_duration",
+)
+
+
+def call_summary(call) -> dict:
+	summary = {field: call.get(field) for field in SUMMARY_FIELDS}
+	summary["is_active"] = call.status in ACTIVE_STATUSES
+	# The popup's talk timer runs from the server's clock, whatever the agent's clock says.
+	summary["server_time"] = frappe.utils.now()
+	return frappe._dict(summary)
