@@ -9,6 +9,28 @@ from frappe.model.document import Document
 
 
 class SIPAccount(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		accept_incoming: DF.Check
+		browser_calls: DF.Check
+		enabled: DF.Check
+		extension: DF.Data
+		outgoing_rewrite_pattern: DF.Data | None
+		outgoing_rewrite_replacement: DF.Data | None
+		provider: DF.Link
+		sip_domain: DF.Data | None
+		sip_host: DF.Data | None
+		sip_login: DF.Data | None
+		sip_password: DF.Password | None
+		user: DF.Link
+
+	# end: auto-generated types
 	def validate(self):
 		self.extension = (self.extension or "").strip()
 		self.validate_unique_extension()

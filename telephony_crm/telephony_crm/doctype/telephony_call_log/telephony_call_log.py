@@ -8,6 +8,45 @@ from telephony_crm.realtime import publish_call
 
 
 class TelephonyCallLog(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.core.doctype.dynamic_link.dynamic_link import DynamicLink
+		from frappe.types import DF
+
+		from telephony_crm.telephony_crm.doctype.telephony_call_event.telephony_call_event import (
+			TelephonyCallEvent,
+		)
+
+		agent: DF.Link | None
+		answered_at: DF.Datetime | None
+		answered_by: DF.Link | None
+		call_id: DF.Data
+		called_number: DF.Data | None
+		caller_name: DF.Data | None
+		caller_number: DF.Data | None
+		contact: DF.Link | None
+		customer: DF.Link | None
+		direction: DF.Literal["Inbound", "Outbound", "Internal"]
+		ended_at: DF.Datetime | None
+		events: DF.Table[TelephonyCallEvent]
+		extension: DF.Data | None
+		external_number: DF.Data | None
+		lead: DF.Link | None
+		links: DF.Table[DynamicLink]
+		notes: DF.TextEditor | None
+		provider: DF.Link
+		recording_url: DF.SmallText | None
+		ring_duration: DF.Int
+		started_at: DF.Datetime | None
+		status: DF.Literal[
+			"Ringing", "In Progress", "Completed", "Missed", "No Answer", "Busy", "Failed", "Rejected"
+		]
+		talk_duration: DF.Int
+	# end: auto-generated types
 	"""One call through one provider. Its fields are derived by the call engine from the call's events."""
 
 	def on_update(self):

@@ -6,6 +6,20 @@ from frappe.model.document import Document
 
 
 class TelephonyPhoneIndex(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		customer: DF.Link | None
+		phone: DF.Data
+		reference_doctype: DF.Link
+		reference_name: DF.DynamicLink
+		title: DF.Data | None
+	# end: auto-generated types
 	"""A number a caller is recognised by; maintained by telephony_crm.caller_id.index, never by hand."""
 
 

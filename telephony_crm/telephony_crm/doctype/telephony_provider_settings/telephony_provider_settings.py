@@ -12,6 +12,23 @@ WEBHOOK_METHOD = "telephony_crm.api.webhook.receive"
 
 
 class TelephonyProviderSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		control_url: DF.Data | None
+		default_region: DF.Link | None
+		enabled: DF.Check
+		is_default_outgoing: DF.Check
+		provider_name: DF.Data
+		provider_type: DF.Literal["Generic Webhook"]
+		webhook_secret: DF.Password | None
+
+	# end: auto-generated types
 	@property
 	def webhook_url(self) -> str:
 		"""Where the PBX posts its events; the secret travels separately (header or token parameter)."""
