@@ -31,15 +31,10 @@ def _ringing_users(call) -> set[str]:
 	}
 	if not extensions:
 		return set()
-	return set(
-		frappe.get_all(
-			"SIP Account",
-			filters={
-				"provider": call.provider,
-				"extension": ("in", list(extensions)),
-				"enabled": 1,
-				"accept_incoming": 1,
-			},
-			pluck="user",
-		)
-	)
+	filters = {
+		"provider": call.provider,
+		"extension": ("in", list(extensions)),
+		"enabled": 1,
+		"accept_incoming": 1,
+	}
+	return set(frappe.db.get_values("SIP Account", filters, "user", pluck=True))

@@ -14,9 +14,26 @@ from telephony_crm.caller_id.index import SOURCES as INDEXED_SOURCES
 from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
 from telephony_crm.calls.events import CallEvent, Direction, EventType
 from telephony_crm.calls.state import CallState, StoredEvent, fold
+from telephony_crm.realtime import publish_call
 
 CALL_DOCTYPE = "Telephony Call Log"
 INDEXED_DOCTYPES = tuple(INDEXED_SOURCES)
+# What apply_state sets when the caller is not identified anew.
+DERIVED_FIELDS = (
+	"direction",
+	"status",
+	"caller_number",
+	"called_number",
+	"extension",
+	"started_at",
+	"answered_at",
+	"ended_at",
+	"ring_duration",
+	"talk_duration",
+	"recording_url",
+	"agent",
+	"answered_by",
+)
 
 
 class MissingDirectionError(frappe.ValidationError):
@@ -39,9 +56,18 @@ def process_event(event: CallEvent) -> CallResult:
 	call = frappe.get_doc(CALL_DOCTYPE, name)
 	if any(row.event_key == event.key for row in call.events):
 		return CallResult(call.name, call.status, changed=False)
-	call.append("events", _event_row(event))
-	apply_state(call)
-	call.save(ignore_permissions=True)
+	row = call.append("events", _event_row(event))
+	if apply_state(call):
+		# The caller's matches changed, and they live in a child table too: a full save.
+		call.save(ignore_permissions=True)
+	else:
+		# The usual event: one history row and the derived fields. Events of a call are processed one
+		# at a time (intake's lock), so Frappe's reload-and-compare before a save would only cost time,
+		# and people's own fields (notes) are not written over.
+		row.db_insert()
+		frappe.db.set_value(CALL_DOCTYPE, call.name, {field: call.get(field) for field in DERIVED_FIELDS})
+		call.notify_update()
+	publish_call(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
@@ -59,11 +85,14 @@ def _create_call(event: CallEvent) -> CallResult:
 	if event.reference:
 		add_link(call, *event.reference)
 	call.insert(ignore_permissions=True)
+	publish_call(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
-def apply_state(call) -> None:
-	"""Set the call's fields from the fold of its events, then find its agent and its caller."""
+def apply_state(call) -> bool:
+	"""Set the call's fields from the fold of its events, then find its agent and its caller.
+
+	True when the caller was identified anew (the external number changed)."""
 	state = fold([_stored_event(row) for row in call.events])
 	call.update(
 		{
@@ -82,9 +111,11 @@ def apply_state(call) -> None:
 	)
 	_assign_agent(call, state)
 	external_number = _external_number(call.provider, state)
-	if external_number != call.external_number:
-		call.external_number = external_number
-		identify_caller(call)
+	if external_number == call.external_number:
+		return False
+	call.external_number = external_number
+	identify_caller(call)
+	return True
 
 
 def add_link(call, doctype: str, name: str) -> None:
@@ -98,7 +129,11 @@ def _assign_agent(call, state: CallState) -> None:
 	answered_by = agent_for_extension(call.provider, state.answering_extension)
 	if answered_by:
 		call.answered_by = answered_by
-	agent = answered_by or agent_for_extension(call.provider, state.extension)
+	agent = answered_by or (
+		agent_for_extension(call.provider, state.extension)
+		if state.extension != state.answering_extension
+		else None
+	)
 	if agent:
 		call.agent = agent
 

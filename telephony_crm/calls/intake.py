@@ -24,12 +24,8 @@ class CallBusyError(frappe.ValidationError):
 
 
 def commit_event(event: CallEvent) -> CallResult:
-	"""Process `event` in a transaction of its own and commit it.
-
-	Whatever the caller wrote before is committed first: the call must be read in a transaction that
-	starts after the lock is taken, or a read view opened earlier could miss another worker's commit.
-	"""
-	frappe.db.commit()
+	"""Process `event` in a transaction of its own and commit it (whatever the caller wrote before is
+	committed when the lock is taken)."""
 	with call_lock(event.provider, event.call_id):
 		for attempt in range(_RETRIES):
 			try:
@@ -61,7 +57,8 @@ def call_lock(provider: str, call_id: str):
 			)
 		)
 	try:
-		# Start the call's transaction only now that no other worker is inside it.
+		# Start the call's transaction only now that no other worker is inside it: a read view opened
+		# earlier could miss the last commit of the worker before.
 		frappe.db.commit()
 		yield
 	finally:

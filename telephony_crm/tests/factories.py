@@ -45,6 +45,8 @@ def make_provider(region: str | None = "Russian Federation", **fields):
 
 def make_user(roles=(AGENT_ROLE,), prefix: str = "agent") -> str:
 	email = f"{unique(prefix).lower()}@telephony.example"
+	# Each test makes its own agents; Frappe refuses more than 60 new users a minute by default.
+	frappe.local.conf.throttle_user_limit = 100_000
 	user = frappe.get_doc(
 		{"doctype": "User", "email": email, "first_name": prefix.title(), "send_welcome_email": 0}
 	).insert(ignore_permissions=True)

@@ -4,8 +4,6 @@
 import frappe
 from frappe.model.document import Document
 
-from telephony_crm.realtime import publish_call
-
 
 class TelephonyCallLog(Document):
 	# begin: auto-generated types
@@ -48,9 +46,6 @@ class TelephonyCallLog(Document):
 		talk_duration: DF.Int
 	# end: auto-generated types
 	"""One call through one provider. Its fields are derived by the call engine from the call's events."""
-
-	def on_update(self):
-		publish_call(self)
 
 
 def on_doctype_update():
