@@ -46,9 +46,11 @@ def before_uninstall():
 def delete_custom_fields():
 	for doctype, fields in CUSTOM_FIELDS.items():
 		for field in fields:
-			frappe.delete_doc(
-				"Custom Field", f"{doctype}-{field['fieldname']}", ignore_missing=True, force=True
-			)
+			fieldname = field["fieldname"]
+			frappe.delete_doc("Custom Field", f"{doctype}-{fieldname}", ignore_missing=True, force=True)
+			# Frappe keeps a deleted custom field's column; the calls it points to go with the app.
+			if frappe.db.has_column(doctype, fieldname):
+				frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP COLUMN `{fieldname}`")
 		frappe.clear_cache(doctype=doctype)
 
 
