@@ -43,4 +43,7 @@ doc_events = {
 
 boot_session = "telephony_crm.boot.boot_session"
 
+app_include_js = "telephony_crm.bundle.js"
+app_include_css = "telephony_crm.bundle.css"
+
 default_log_clearing_doctypes = {"Telephony Request Log": 30}

@@ -17,10 +17,14 @@ def _readable_call(call: str):
 
 @frappe.whitelist()
 def get_active_calls() -> list[dict]:
-	"""The user's calls still ringing or in progress, so popups come back after a reload."""
+	"""The user's own calls still ringing or in progress, so their popups come back after a reload.
+
+	Only calls that are the user's: supervisors may read every call but get popups for their own."""
+	user = frappe.session.user
 	calls = frappe.get_list(
 		CALL_DOCTYPE,
 		filters={"status": ("in", ACTIVE_STATUSES), "started_at": (">", frappe.utils.add_days(None, -1))},
+		or_filters={"agent": user, "answered_by": user},
 		fields=list(SUMMARY_FIELDS),
 		order_by="started_at asc",
 		limit=20,

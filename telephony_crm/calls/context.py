@@ -28,8 +28,17 @@ def _party(call) -> dict | None:
 	for doctype, name in (("Customer", call.customer), ("Contact", call.contact), ("Lead", call.lead)):
 		if name:
 			readable = frappe.has_permission(doctype, "read", name)
-			return {"doctype": doctype, "name": name, "title": call.caller_name or name, "readable": readable}
+			return {"doctype": doctype, "name": name, "title": _party_title(call), "readable": readable}
 	return None
+
+
+def _party_title(call) -> str:
+	"""Who is calling and for whom: "Ivan Petrov (ACME Ltd)" for a contact of a customer."""
+	person = call.caller_name
+	if not call.customer:
+		return person or call.contact or call.lead
+	company = frappe.db.get_value("Customer", call.customer, "customer_name") or call.customer
+	return f"{person} ({company})" if person and person != company else company
 
 
 def _readable_list(doctype: str, **kwargs) -> list[dict]:

@@ -67,7 +67,7 @@ def process_event(event: CallEvent) -> CallResult:
 		row.db_insert()
 		frappe.db.set_value(CALL_DOCTYPE, call.name, {field: call.get(field) for field in DERIVED_FIELDS})
 		call.notify_update()
-	publish_call(call)
+		publish_call(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
@@ -85,7 +85,6 @@ def _create_call(event: CallEvent) -> CallResult:
 	if event.reference:
 		add_link(call, *event.reference)
 	call.insert(ignore_permissions=True)
-	publish_call(call)
 	return CallResult(call.name, call.status, changed=True)
 
 

@@ -114,3 +114,35 @@ def call_event(
 def delete_calls(provider: str) -> None:
 	for name in frappe.get_all("Telephony Call Log", {"provider": provider}, pluck="name"):
 		frappe.delete_doc("Telephony Call Log", name, ignore_permissions=True, force=True)
+
+
+def make_item() -> str:
+	code = unique("Item")
+	frappe.get_doc(
+		{
+			"doctype": "Item",
+			"item_code": code,
+			"item_group": "All Item Groups",
+			"stock_uom": "Nos",
+			"is_stock_item": 0,
+		}
+	).insert(ignore_permissions=True)
+	return code
+
+
+def make_sales_order(customer: str, item: str, rate: float = 100):
+	company = (
+		frappe.db.get_single_value("Global Defaults", "default_company")
+		or frappe.get_all("Company", pluck="name")[0]
+	)
+	today = frappe.utils.today()
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": company,
+			"transaction_date": today,
+			"delivery_date": today,
+			"items": [{"item_code": item, "qty": 1, "rate": rate, "delivery_date": today}],
+		}
+	).insert(ignore_permissions=True)

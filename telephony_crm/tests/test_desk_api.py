@@ -14,9 +14,12 @@ from telephony_crm.providers.generic_webhook.control import SIGNATURE_HEADER, si
 from telephony_crm.realtime import CALL_EVENT
 from telephony_crm.tests.factories import (
 	call_event,
+	delete_calls,
 	make_contact,
 	make_customer,
+	make_item,
 	make_provider,
+	make_sales_order,
 	make_sip_account,
 	make_user,
 	unique,
@@ -26,38 +29,6 @@ from telephony_crm.tests.factories import (
 from telephony_crm.tests.stub_pbx import StubPBX
 
 CALL = "Telephony Call Log"
-
-
-def make_item() -> str:
-	code = unique("Item")
-	frappe.get_doc(
-		{
-			"doctype": "Item",
-			"item_code": code,
-			"item_group": "All Item Groups",
-			"stock_uom": "Nos",
-			"is_stock_item": 0,
-		}
-	).insert(ignore_permissions=True)
-	return code
-
-
-def make_sales_order(customer: str, item: str, rate: float = 100):
-	company = (
-		frappe.db.get_single_value("Global Defaults", "default_company")
-		or frappe.get_all("Company", pluck="name")[0]
-	)
-	today = frappe.utils.today()
-	return frappe.get_doc(
-		{
-			"doctype": "Sales Order",
-			"customer": customer,
-			"company": company,
-			"transaction_date": today,
-			"delivery_date": today,
-			"items": [{"item_code": item, "qty": 1, "rate": rate, "delivery_date": today}],
-		}
-	).insert(ignore_permissions=True)
 
 
 class DeskCase(FrappeTestCase):
@@ -112,6 +83,12 @@ class TestRealtime(DeskCase):
 		last = [payload for user, payload, _ in sent if user == self.agent][-1]
 		self.assertEqual((last["status"], last["answered_by"]), ("In Progress", colleague))
 
+	def test_a_note_reaches_the_popup(self):
+		call = self.ring(unique_mobile())
+		frappe.set_user(self.agent)
+		sent = self.published(lambda: api.add_note(call.name, "Call back on Monday"))
+		self.assertEqual([user for user, _, _ in sent], [self.agent])
+
 	def test_calls_of_nobody_are_sent_to_nobody(self):
 		self.assertEqual(self.published(lambda: self.ring(unique_mobile(), extension="999")), [])
 
@@ -120,7 +97,7 @@ class TestPopupContext(DeskCase):
 	def test_known_customer_with_orders_and_open_items(self):
 		number = unique_mobile()
 		customer = make_customer()
-		make_contact([number], customer=customer.name)
+		contact = make_contact([number], customer=customer.name)
 		item = make_item()
 		orders = [make_sales_order(customer.name, item, rate) for rate in (10, 20, 30, 40, 50, 60)]
 		todo = frappe.get_doc(
@@ -138,6 +115,7 @@ class TestPopupContext(DeskCase):
 		context = api.get_call_context(call.name)
 		self.assertEqual(context["party"]["doctype"], "Customer")
 		self.assertEqual(context["party"]["name"], customer.name)
+		self.assertEqual(context["party"]["title"], f"{contact.full_name} ({customer.customer_name})")
 		self.assertEqual(len(context["sales_orders"]), 5)
 		self.assertLessEqual({o["name"] for o in context["sales_orders"]}, {o.name for o in orders})
 		self.assertIn(todo.name, [t["name"] for t in context["todos"]])
@@ -166,6 +144,11 @@ class TestPopupContext(DeskCase):
 		call = self.ring(unique_mobile())
 		frappe.set_user(self.agent)
 		self.assertIn(call.name, [c["name"] for c in api.get_active_calls()])
+
+	def test_supervisors_get_back_only_their_own_popups(self):
+		call = self.ring(unique_mobile())
+		frappe.set_user(make_user(roles=("Telephony Supervisor",), prefix="supervisor"))
+		self.assertNotIn(call.name, [c["name"] for c in api.get_active_calls()])
 
 
 class TestCallActions(DeskCase):
@@ -219,6 +202,12 @@ class TestCallActions(DeskCase):
 
 
 class TestCommandsToThePBX(DeskCase):
+	def tearDown(self):
+		# Placing and rejecting calls commits them (the PBX's events must find them): end their popups.
+		frappe.set_user("Administrator")
+		delete_calls(self.provider.name)
+		frappe.db.commit()
+
 	def with_stub(self, status=200):
 		stub = StubPBX(status)
 		self.provider.control_url = stub.url

@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from telephony_crm.realtime import publish_call
+
 
 class TelephonyCallLog(Document):
 	# begin: auto-generated types
@@ -46,6 +48,11 @@ class TelephonyCallLog(Document):
 		talk_duration: DF.Int
 	# end: auto-generated types
 	"""One call through one provider. Its fields are derived by the call engine from the call's events."""
+
+	def on_update(self):
+		# Every save (a new call, a note, a document made from the call, a caller found anew) reaches
+		# the popups; the engine's lean update of an event, which does not save, publishes by itself.
+		publish_call(self)
 
 
 def on_doctype_update():

@@ -1,0 +1,122 @@
+// What the popup's buttons do, by their data-action. Each gets the call's summary and returns a
+// promise that settles once the action is done (or given up), when the popup refreshes its context.
+
+const METHOD = "telephony_crm.api.calls";
+
+export const CALL_ACTIONS = {
+	reject: (call) => frappe.xcall(`${METHOD}.reject_call`, { call: call.name }),
+	"add-note": add_note,
+	"link-number": link_number,
+	"new-sales-order": (call) =>
+		new_document("Sales Order", call, {
+			customer: call.customer,
+			contact_person: call.contact,
+		}),
+	"new-opportunity": (call) =>
+		new_document("Opportunity", call, {
+			...opportunity_party(call),
+			contact_person: call.contact,
+		}),
+	"new-todo": (call) => {
+		const [reference_type, reference_name] = party_of(call);
+		return new_document("ToDo", call, {
+			reference_type,
+			reference_name,
+			allocated_to: frappe.session.user,
+			description: __("Call with {0}", [call.caller_name || call.external_number]),
+		});
+	},
+	"new-issue": (call) =>
+		new_document("Issue", call, { customer: call.customer, contact: call.contact }),
+	"new-customer": (call) =>
+		frappe.new_doc("Customer", {}, (dialog) => {
+			// ERPNext's quick entry makes the customer's primary contact from its "mobile_number".
+			dialog.fields_dict?.mobile_number &&
+				dialog.set_value("mobile_number", call.external_number);
+		}),
+	"new-lead": (call) => frappe.new_doc("Lead", { mobile_no: call.external_number }),
+	"new-contact": (call) =>
+		frappe.new_doc("Contact", {}, (contact) => {
+			const phone = frappe.model.add_child(contact, "Contact Phone", "phone_nos");
+			Object.assign(phone, { phone: call.external_number, is_primary_mobile_no: 1 });
+		}),
+};
+
+/** The standard new form (or quick entry), filled in, and tied to the call. */
+function new_document(doctype, call, values) {
+	const filled = Object.fromEntries(Object.entries(values).filter(([, value]) => value));
+	return frappe.new_doc(doctype, filled, (form_or_dialog) => {
+		// The link to the call is not copied from route options (no_copy), so it is set here; when the
+		// document is saved, the server adds it to the call's links.
+		const doc = form_or_dialog.doc || form_or_dialog;
+		doc.telephony_call = call.name;
+	});
+}
+
+function party_of(call) {
+	if (call.customer) return ["Customer", call.customer];
+	if (call.contact) return ["Contact", call.contact];
+	if (call.lead) return ["Lead", call.lead];
+	return [];
+}
+
+function opportunity_party(call) {
+	if (call.customer) return { opportunity_from: "Customer", party_name: call.customer };
+	if (call.lead) return { opportunity_from: "Lead", party_name: call.lead };
+	return {};
+}
+
+function add_note(call) {
+	return ask(
+		{
+			title: __("Note on call {0}", [call.name]),
+			fields: [{ fieldname: "note", fieldtype: "Small Text", label: __("Note"), reqd: 1 }],
+			primary_action_label: __("Save"),
+		},
+		({ note }) => frappe.xcall(`${METHOD}.add_note`, { call: call.name, note })
+	);
+}
+
+function link_number(call) {
+	return ask(
+		{
+			title: __("Add {0} to a record", [call.external_number]),
+			fields: [
+				{
+					fieldname: "link_doctype",
+					fieldtype: "Select",
+					label: __("Type"),
+					options: ["Customer", "Lead", "Contact"],
+					default: "Customer",
+					reqd: 1,
+				},
+				{
+					fieldname: "link_name",
+					fieldtype: "Dynamic Link",
+					options: "link_doctype",
+					label: __("Record"),
+					reqd: 1,
+				},
+			],
+			primary_action_label: __("Add Number"),
+		},
+		({ link_doctype, link_name }) =>
+			frappe.xcall(`${METHOD}.link_number_to_record`, {
+				call: call.name,
+				doctype: link_doctype,
+				name: link_name,
+			})
+	);
+}
+
+/** A dialog whose primary action sends its values; settles when the dialog closes. */
+function ask(dialog_options, send) {
+	return new Promise((resolve) => {
+		const dialog = new frappe.ui.Dialog({
+			...dialog_options,
+			primary_action: (values) => send(values).then(() => dialog.hide()),
+		});
+		dialog.onhide = resolve;
+		dialog.show();
+	});
+}

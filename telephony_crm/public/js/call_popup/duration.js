@@ -1,0 +1,7 @@
+/** 75 -> "1:15", 3725 -> "1:02:05" */
+export function format_duration(seconds) {
+	const total = Math.max(0, Math.floor(seconds || 0));
+	const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+	const pad = (n) => String(n).padStart(2, "0");
+	return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}

@@ -1,0 +1,2 @@
+import "./call_popup/call_popups";
+import "./click_to_call";
