@@ -2,8 +2,8 @@
 
     bench --site SITE execute telephony_crm.benchmarks.popup_latency.run --kwargs "{'calls': 50}"
 
-Needs what the browser tests need (Playwright, /usr/bin/chromium). Starts the site's web server (and
-socket.io, unless one listens on the bench's socketio_port) as the browser tests do, logs an agent in,
+Needs what the browser tests need (Playwright, /usr/bin/chromium). Starts the site's own web and
+socket.io servers as the browser tests do, logs an agent in,
 then for each call from a known customer: sends the ringing webhook and waits for the popup. The page
 notes the first animation frame after the popup enters it, on this machine's clock, as the sender does.
 Each call is ended and its popup closed before the next. Its data is removed at the end.

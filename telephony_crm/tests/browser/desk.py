@@ -79,6 +79,5 @@ def wait_for_realtime(page) -> None:
 		page.wait_for_function("() => window.frappe?.realtime?.socket?.connected", timeout=DESK_TIMEOUT_MS)
 	except TimeoutError:
 		raise RuntimeError(
-			"The desk did not connect to socket.io. If a socket.io server of another bench or site "
-			"listens on the socketio_port, stop it so the tests can start their own."
+			"The desk did not connect to socket.io; see socketio.log among the test artifacts."
 		)

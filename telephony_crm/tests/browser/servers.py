@@ -1,11 +1,12 @@
 """The bench's web and realtime (socket.io) servers, started for browser tests and benchmarks.
 
-The web server serves the site on a free port with DEV_SERVER=1, so the desk connects to socket.io on
-the bench's `socketio_port`, as under `bench start`. A socket.io server already listening there is used;
-otherwise one is started for the site. socket.io checks each connection by calling back the web server
-the page came from (its Origin), so any web server port works.
+Both are this run's own, on free ports: the web server serves the site with DEV_SERVER=1, and the
+site's `socketio_port` points the desk at a socket.io server started for this site alone (another one,
+say of `bench start`, may be serving another site by default). The site's config is restored at the end.
+socket.io checks each connection by calling back the web server the page came from (its Origin).
 """
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import frappe
 import requests
+from frappe.installer import update_site_config
 
 STARTUP_SECONDS = 60
 # `bench` as the bench CLI runs it: the bench's Python, in the sites folder.
@@ -28,7 +30,8 @@ class BenchServers:
 		self.log_dir = log_dir
 		self.sites_path = Path(frappe.local.sites_path).resolve()
 		self.bench_path = self.sites_path.parent
-		self.socketio_port = int(frappe.get_conf().socketio_port or 9000)
+		self.socketio_port = 0
+		self.site_socketio_port = None  # the site's own setting, put back by stop()
 		self.url = ""
 		self.processes: dict[str, subprocess.Popen] = {}
 
@@ -42,14 +45,17 @@ class BenchServers:
 				cwd=self.sites_path,
 				env={"DEV_SERVER": "1"},
 			)
-			if not port_is_open(self.socketio_port):
-				# The site of sockets opened from 127.0.0.1 is socket.io's default site: this one.
-				self._spawn(
-					"socketio",
-					["node", "apps/frappe/socketio.js"],
-					cwd=self.bench_path,
-					env={"FRAPPE_SITE": self.site},
-				)
+			self.socketio_port = free_port()
+			with open(frappe.get_site_path("site_config.json")) as config:
+				self.site_socketio_port = json.load(config).get("socketio_port")
+			update_site_config("socketio_port", self.socketio_port)
+			# The site of sockets opened from 127.0.0.1 is socket.io's default site: this one.
+			self._spawn(
+				"socketio",
+				["node", "apps/frappe/socketio.js"],
+				cwd=self.bench_path,
+				env={"FRAPPE_SITE": self.site, "FRAPPE_SOCKETIO_PORT": str(self.socketio_port)},
+			)
 			self._wait_until("web", lambda: self._pong(f"{self.url}/api/method/ping"))
 			self._wait_until("socketio", lambda: port_is_open(self.socketio_port))
 		except BaseException:
@@ -58,6 +64,9 @@ class BenchServers:
 		return self
 
 	def stop(self) -> None:
+		if self.socketio_port:
+			update_site_config("socketio_port", self.site_socketio_port or "None")
+			self.socketio_port = 0
 		for process in self.processes.values():
 			if process.poll() is None:
 				os.killpg(process.pid, signal.SIGTERM)
