@@ -23,4 +23,20 @@ def rebuild_phone_index(context):
 		frappe.destroy()
 
 
-commands = [rebuild_phone_index]
+@click.command("telephony-ami-connector")
+@pass_context
+def telephony_ami_connector(context):
+	"""Follow the calls of every enabled Asterisk AMI provider; runs until stopped (Procfile, supervisor)."""
+	import frappe
+
+	from telephony_crm.providers.asterisk.connector import run_connector
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		run_connector()
+	finally:
+		frappe.destroy()
+
+
+commands = [rebuild_phone_index, telephony_ami_connector]

@@ -7,6 +7,7 @@ from telephony_crm.providers.base import TelephonyProvider, WebhookRefused
 
 PROVIDER_CLASSES = {
 	"Generic Webhook": "telephony_crm.providers.generic_webhook.provider.GenericWebhookProvider",
+	"Asterisk AMI": "telephony_crm.providers.asterisk.provider.AsteriskAmiProvider",
 }
 
 SETTINGS_DOCTYPE = "Telephony Provider Settings"

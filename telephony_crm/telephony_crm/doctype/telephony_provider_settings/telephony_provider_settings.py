@@ -20,12 +20,20 @@ class TelephonyProviderSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		agent_channel_template: DF.Data | None
+		ami_host: DF.Data | None
+		ami_port: DF.Int
+		ami_secret: DF.Password | None
+		ami_status: DF.SmallText | None
+		ami_username: DF.Data | None
 		control_url: DF.Data | None
 		default_region: DF.Link | None
 		enabled: DF.Check
 		is_default_outgoing: DF.Check
+		originate_context: DF.Data | None
 		provider_name: DF.Data
-		provider_type: DF.Literal["Generic Webhook"]
+		provider_type: DF.Literal["Generic Webhook", "Asterisk AMI"]
+		recording_url_template: DF.Data | None
 		webhook_secret: DF.Password | None
 
 	# end: auto-generated types

@@ -1,0 +1,54 @@
+"""Asterisk AMI: calls come in through the connector (`bench telephony-ami-connector`), not webhooks;
+click-to-call and hang-up are short AMI sessions opened by the request that asks for them."""
+
+import asyncio
+
+from frappe import _
+
+from telephony_crm.providers.asterisk import actions
+from telephony_crm.providers.asterisk.channels import ChannelTemplate
+from telephony_crm.providers.asterisk.protocol import AmiClient, AmiError
+from telephony_crm.providers.asterisk.settings import AmiSettings
+from telephony_crm.providers.base import (
+	OriginateRequest,
+	ProviderCommandError,
+	TelephonyProvider,
+	WebhookRefused,
+)
+
+COMMAND_TIMEOUT_SECONDS = 10
+
+
+class AsteriskAmiProvider(TelephonyProvider):
+	provider_type = "Asterisk AMI"
+
+	def authenticate_webhook(self, request) -> None:
+		raise WebhookRefused(
+			404, _("{0} takes no webhooks: its AMI connector follows the PBX").format(self.name)
+		)
+
+	def originate(self, request: OriginateRequest) -> None:
+		ami = AmiSettings.from_doc(self.settings)
+		channels = ChannelTemplate(ami.channel_template)
+		self._run(ami, lambda client: actions.originate(client, request, channels, ami.originate_context))
+
+	def hangup(self, call_id: str) -> None:
+		ami = AmiSettings.from_doc(self.settings)
+		self._run(ami, lambda client: actions.hang_up(client, call_id))
+
+	def _run(self, ami: AmiSettings, command) -> None:
+		try:
+			asyncio.run(asyncio.wait_for(_session(ami, command), COMMAND_TIMEOUT_SECONDS))
+		except (AmiError, asyncio.TimeoutError) as error:
+			raise ProviderCommandError(
+				_("The PBX of {0} did not take the command: {1}").format(self.name, error)
+			)
+
+
+async def _session(ami: AmiSettings, command):
+	client = await AmiClient.connect(ami.host, ami.port, label=ami.address)
+	try:
+		await client.login(ami.username, ami.secret, events="off")
+		return await command(client)
+	finally:
+		await client.close()
