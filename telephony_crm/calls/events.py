@@ -29,17 +29,6 @@ class CallStatus(str, Enum):
 	REJECTED = "Rejected"
 
 
-# The end statuses a PBX may report; anything else is the engine's to decide.
-END_STATUSES = (
-	CallStatus.COMPLETED,
-	CallStatus.MISSED,
-	CallStatus.NO_ANSWER,
-	CallStatus.BUSY,
-	CallStatus.FAILED,
-	CallStatus.REJECTED,
-)
-
-
 @dataclass(frozen=True)
 class CallEvent:
 	"""One thing that happened to one call, as reported by one provider.
