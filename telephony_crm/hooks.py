@@ -33,6 +33,7 @@ _phone_index_events = {
 	"after_rename": "telephony_crm.caller_id.index.rename_document_phones",
 }
 doc_events = {
+	"*": {"on_trash": "telephony_crm.calls.links.forget_deleted_document"},
 	**{doctype: _phone_index_events for doctype in ("Customer", "Contact", "Lead")},
 	# Documents created from a call are added to the call's links.
 	**{
@@ -40,6 +41,10 @@ doc_events = {
 		for doctype in ("Sales Order", "Opportunity", "ToDo", "Issue")
 	},
 }
+
+# A call is a record of what happened, like a Communication: it never stops a customer, contact or
+# document from being deleted, and loses its link to it instead (forget_deleted_document).
+ignore_links_on_delete = ["Telephony Call Log", "Telephony Call Link"]
 
 boot_session = "telephony_crm.boot.boot_session"
 

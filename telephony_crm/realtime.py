@@ -2,7 +2,6 @@
 
 import frappe
 
-from telephony_crm.calls.events import EventType
 from telephony_crm.calls.summary import call_summary
 
 CALL_EVENT = "telephony_crm:call"
@@ -16,25 +15,8 @@ def publish_call(call) -> None:
 
 
 def call_recipients(call) -> set[str]:
-	"""The call's agent, who answered it, and everyone whose extension rang for it.
+	"""The call's participants: its agent, who answered it, and everyone whose extension rang for it.
 
 	Those whose phone rang follow the call to its end, so their popups close when a colleague answers
-	or the caller hangs up.
-	"""
-	users = {call.agent, call.answered_by} | _ringing_users(call)
-	return {user for user in users if user}
-
-
-def _ringing_users(call) -> set[str]:
-	extensions = {
-		row.extension for row in call.events if row.event == EventType.RINGING.value and row.extension
-	}
-	if not extensions:
-		return set()
-	filters = {
-		"provider": call.provider,
-		"extension": ("in", list(extensions)),
-		"enabled": 1,
-		"accept_incoming": 1,
-	}
-	return set(frappe.db.get_values("SIP Account", filters, "user", pluck=True))
+	or the caller hangs up."""
+	return {row.user for row in call.get("participants") or () if row.user}

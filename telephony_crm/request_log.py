@@ -29,9 +29,10 @@ def log_request(
 	response=None,
 	error: str | None = None,
 	duration_ms: float | None = None,
+	always: bool = False,
 ) -> None:
-	"""Keep one exchange with a provider, when request logging is on in Telephony Settings."""
-	if not logging_enabled():
+	"""Keep one exchange with a provider, when request logging is on in Telephony Settings (or `always`)."""
+	if not (always or logging_enabled()):
 		return
 	frappe.get_doc(
 		{

@@ -1,11 +1,14 @@
 """Desk endpoints for calls: the popup, notes, reject, click-to-call. Each checks the user's rights."""
 
 import frappe
+from frappe import _
 
 from telephony_crm.caller_id.assign import add_number_to_record
 from telephony_crm.calls import notes, outbound
 from telephony_crm.calls.context import call_context
 from telephony_crm.calls.engine import CALL_DOCTYPE, identify_caller
+from telephony_crm.calls.events import CallStatus
+from telephony_crm.calls.intake import update_call
 from telephony_crm.calls.summary import ACTIVE_STATUSES, SUMMARY_FIELDS, call_summary
 
 
@@ -17,19 +20,27 @@ def _readable_call(call: str):
 
 @frappe.whitelist()
 def get_active_calls() -> list[dict]:
-	"""The user's own calls still ringing or in progress, so their popups come back after a reload.
-
-	Only calls that are the user's: supervisors may read every call but get popups for their own."""
+	"""The user's live calls, so their popups come back after a reload: calls ringing their phone, and
+	calls in progress that are theirs (not a colleague's who answered). Supervisors may read every call
+	but get popups for their own."""
 	user = frappe.session.user
 	calls = frappe.get_list(
 		CALL_DOCTYPE,
-		filters={"status": ("in", ACTIVE_STATUSES), "started_at": (">", frappe.utils.add_days(None, -1))},
-		or_filters={"agent": user, "answered_by": user},
-		fields=list(SUMMARY_FIELDS),
+		filters=[
+			[CALL_DOCTYPE, "status", "in", ACTIVE_STATUSES],
+			[CALL_DOCTYPE, "started_at", ">", frappe.utils.add_days(None, -1)],
+			["Telephony Call Participant", "user", "=", user],
+		],
+		fields=[f"`tab{CALL_DOCTYPE}`.`{field}`" for field in SUMMARY_FIELDS],
 		order_by="started_at asc",
 		limit=20,
+		distinct=True,
 	)
-	return [call_summary(frappe._dict(c)) for c in calls]
+	return [
+		call_summary(frappe._dict(c))
+		for c in calls
+		if c.status == CallStatus.RINGING.value or user in (c.agent, c.answered_by)
+	]
 
 
 @frappe.whitelist()
@@ -40,9 +51,8 @@ def get_call_context(call: str) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def add_note(call: str, note: str) -> dict:
-	doc = _readable_call(call)
-	notes.add_note(doc, note)
-	return {"notes": doc.notes}
+	_readable_call(call)
+	return {"notes": notes.add_note(call, note).notes}
 
 
 @frappe.whitelist(methods=["POST"])
@@ -67,7 +77,12 @@ def link_number_to_record(call: str, doctype: str, name: str) -> dict:
 	"""Give the caller's number to an existing Customer, Contact or Lead and recognise the call anew."""
 	doc = _readable_call(call)
 	doc.check_permission("write")
-	add_number_to_record(doctype, name, doc.external_number)
-	identify_caller(doc)
-	doc.save()
-	return get_call_context(doc.name)
+	if not doc.external_number:
+		frappe.throw(_("This call has no phone number to add to a record"))
+
+	def add_number(call_doc):
+		add_number_to_record(doctype, name, call_doc.external_number)
+		identify_caller(call_doc)
+
+	update_call(call, add_number, by_engine=True)
+	return get_call_context(call)

@@ -63,31 +63,57 @@ def _linked_customer(doc) -> str | None:
 
 def update_document_phones(doc, method=None) -> None:
 	"""Document hook: replace the document's rows with the ones its numbers give now."""
-	remove_document_phones(doc)
+	_delete_rows(doc.doctype, doc.name)
 	insert_rows(index_rows(doc, site_region()))
 
 
 def remove_document_phones(doc, method=None) -> None:
-	frappe.db.delete(INDEX_DOCTYPE, {"reference_doctype": doc.doctype, "reference_name": doc.name})
+	"""Document hook (on_trash): the record's numbers go, and a deleted customer's contacts lose it."""
+	_delete_rows(doc.doctype, doc.name)
+	if doc.doctype == "Customer":
+		_reindex_contacts_of(doc.name)
 
 
 def rename_document_phones(doc, method=None, old_name=None, new_name=None, merge=False) -> None:
+	"""Document hook (after_rename): the rows follow the record, merged or renamed.
+
+	Frappe renames links to the record with plain SQL (a contact's link to a merged customer, say),
+	without saving the records that hold them, so the index's own `customer` column is renamed here."""
 	if merge:
 		# The merged record already has rows; the old one's numbers now belong to it.
-		frappe.db.delete(INDEX_DOCTYPE, {"reference_doctype": doc.doctype, "reference_name": old_name})
+		_delete_rows(doc.doctype, old_name)
 		update_document_phones(frappe.get_doc(doc.doctype, new_name))
-		return
-	frappe.db.set_value(
-		INDEX_DOCTYPE,
-		{"reference_doctype": doc.doctype, "reference_name": old_name},
-		"reference_name",
-		new_name,
-		update_modified=False,
-	)
+	else:
+		frappe.db.set_value(
+			INDEX_DOCTYPE,
+			{"reference_doctype": doc.doctype, "reference_name": old_name},
+			"reference_name",
+			new_name,
+			update_modified=False,
+		)
 	if doc.doctype == "Customer":
 		frappe.db.set_value(
 			INDEX_DOCTYPE, {"customer": old_name}, "customer", new_name, update_modified=False
 		)
+
+
+def _reindex_contacts_of(customer: str) -> None:
+	"""Contacts whose rows name `customer` as theirs, indexed again from what they are linked to now."""
+	contacts = frappe.get_all(
+		INDEX_DOCTYPE,
+		{"customer": customer, "reference_doctype": "Contact"},
+		pluck="reference_name",
+		distinct=True,
+	)
+	for contact in contacts:
+		if frappe.db.exists("Contact", contact):
+			update_document_phones(frappe.get_doc("Contact", contact))
+		else:
+			_delete_rows("Contact", contact)
+
+
+def _delete_rows(doctype: str, name: str) -> None:
+	frappe.db.delete(INDEX_DOCTYPE, {"reference_doctype": doctype, "reference_name": name})
 
 
 def insert_rows(rows: list[dict]) -> None:

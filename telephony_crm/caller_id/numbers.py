@@ -7,17 +7,21 @@ import phonenumbers
 
 # Fewer digits than this is an extension or a service number, never a customer's phone.
 MIN_EXTERNAL_DIGITS = 7
+# E.164 numbers have at most 15 digits; a longer string of digits is nobody's phone.
+MAX_DIGITS = 15
 
 _NON_DIGITS = re.compile(r"\D")
+_LETTERS = re.compile(r"[^\W\d_]")
 
 
 def normalize_number(number: str | None, region: str | None = None) -> str | None:
 	"""The key a number is indexed and looked up by: E.164 where it parses, else its digits.
 
 	`8 (916) 123-45-67`, `+7 916 1234567` and `9161234567` read in region RU all give `+79161234567`.
-	Internal numbers (extensions, `1234*101`) give None.
+	Internal numbers (extensions, `1234*101`), names (`anonymous`, `sip:alice@example.com`) and strings
+	of digits too long for a phone number give None: such a caller is logged, not identified.
 	"""
-	if not number or is_internal_number(number):
+	if not number or is_internal_number(number) or _LETTERS.search(number):
 		return None
 	number = number.strip()
 	try:
@@ -26,7 +30,13 @@ def normalize_number(number: str | None, region: str | None = None) -> str | Non
 		parsed = None
 	if parsed and phonenumbers.is_possible_number(parsed):
 		return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-	return _NON_DIGITS.sub("", number)
+	digits = _NON_DIGITS.sub("", number)
+	return digits if len(digits) <= MAX_DIGITS else None
+
+
+def is_extension(number: str) -> bool:
+	"""A PBX's own short number (`101`), as opposed to a caller's phone or a name."""
+	return number.isdigit() and len(number) < MIN_EXTERNAL_DIGITS
 
 
 def is_internal_number(number: str) -> bool:

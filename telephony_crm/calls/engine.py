@@ -1,23 +1,25 @@
 """The call engine: one normalized event in, the call's record brought to the state its events describe.
 
 Every provider (webhooks, PBX connectors, click-to-call) feeds calls through `process_event`. It does not
-lock or commit: `intake.commit_event` is the entry points' way in, serialized per call.
+lock or commit: `intake.commit_event` is the entry points' way in, serialized per call. Only the engine
+writes a call's facts (`PBX_FACTS`, its events and participants): the call's controller refuses
+changes to them from anywhere else.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import frappe
-from frappe import _
 
 from telephony_crm.caller_id import lookup
-from telephony_crm.caller_id.index import SOURCES as INDEXED_SOURCES
 from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
 from telephony_crm.calls.events import CallEvent, Direction, EventType
 from telephony_crm.calls.state import CallState, StoredEvent, fold
+from telephony_crm.calls.times import site_now
+from telephony_crm.calls.validation import check_duration, check_time, clean_text
 from telephony_crm.realtime import publish_call
 
 CALL_DOCTYPE = "Telephony Call Log"
-INDEXED_DOCTYPES = tuple(INDEXED_SOURCES)
 # What apply_state sets when the caller is not identified anew.
 DERIVED_FIELDS = (
 	"direction",
@@ -34,10 +36,24 @@ DERIVED_FIELDS = (
 	"agent",
 	"answered_by",
 )
+# The call's facts: what the PBX reported and the caller identified from it.
+PBX_FACTS = (
+	*DERIVED_FIELDS,
+	"provider",
+	"call_id",
+	"external_number",
+	"customer",
+	"contact",
+	"lead",
+	"caller_name",
+)
+ENGINE_TABLES = ("events", "participants")
 
-
-class MissingDirectionError(frappe.ValidationError):
-	"""The first event known for a call must say which way the call goes."""
+# Where a row of the call's links comes from; only the caller's matches are replaced by the engine.
+CALLER_ID_LINK = "Caller ID"
+PLACED_FROM_LINK = "Placed From"
+ADDED_LINK = "Added"
+_PARTIES = (("Customer", "customer"), ("Contact", "contact"), ("Lead", "lead"))
 
 
 @dataclass(frozen=True)
@@ -47,44 +63,84 @@ class CallResult:
 	changed: bool
 
 
+@contextmanager
+def engine_writes():
+	"""Marks the writes inside as the engine's (request-local: nothing a request sends can set it)."""
+	previous = getattr(frappe.local, "telephony_engine_writes", False)
+	frappe.local.telephony_engine_writes = True
+	try:
+		yield
+	finally:
+		frappe.local.telephony_engine_writes = previous
+
+
+def is_engine_writing() -> bool:
+	return getattr(frappe.local, "telephony_engine_writes", False)
+
+
 def process_event(event: CallEvent) -> CallResult:
 	"""Record `event` on its call, creating the call on its first event. Repeated events change nothing."""
-	name = frappe.db.get_value(CALL_DOCTYPE, {"provider": event.provider, "call_id": event.call_id})
-	if not name:
-		return _create_call(event)
-
-	call = frappe.get_doc(CALL_DOCTYPE, name)
-	if any(row.event_key == event.key for row in call.events):
-		return CallResult(call.name, call.status, changed=False)
-	row = call.append("events", _event_row(event))
-	if apply_state(call):
-		# The caller's matches changed, and they live in a child table too: a full save.
-		call.save(ignore_permissions=True)
-	else:
-		# The usual event: one history row and the derived fields. Events of a call are processed one
-		# at a time (intake's lock), so Frappe's reload-and-compare before a save would only cost time,
-		# and people's own fields (notes) are not written over.
-		row.db_insert()
-		frappe.db.set_value(CALL_DOCTYPE, call.name, {field: call.get(field) for field in DERIVED_FIELDS})
-		call.notify_update()
-		publish_call(call)
+	check_time(event.time, site_now(), "time")
+	check_duration(event.duration)
+	with engine_writes():
+		name = frappe.db.get_value(CALL_DOCTYPE, {"provider": event.provider, "call_id": event.call_id})
+		if not name:
+			return _create_call(event)
+		call = frappe.get_doc(CALL_DOCTYPE, name)
+		if any(row.event_key == event.key for row in call.events):
+			return CallResult(call.name, call.status, changed=False)
+		row = call.append("events", _event_row(event))
+		known_participants = len(call.participants)
+		if apply_state(call):
+			# The caller's matches changed, and they live in a child table too: a full save.
+			save_call(call)
+		else:
+			_lean_update(call, [row, *call.participants[known_participants:]])
 	return CallResult(call.name, call.status, changed=True)
 
 
+def save_call(call) -> None:
+	"""A full save of the engine's: the matches it links were checked, so a document deleted since
+	the call's last save (a link people added) cannot stop the call's event from being recorded."""
+	call.flags.ignore_links = True
+	if call.is_new():
+		call.insert(ignore_permissions=True)
+	else:
+		call.save(ignore_permissions=True)
+
+
+def _lean_update(call, new_rows: list) -> None:
+	"""The usual event: new child rows and the derived fields, without Frappe's full save.
+
+	Events of a call are processed one at a time (intake's lock), so Frappe's reload-and-compare would
+	only cost time, and people's own fields (notes, links) are not written over."""
+	for row in new_rows:
+		row.db_insert()
+	call.modified, call.modified_by = frappe.utils.now(), call.provider
+	frappe.db.set_value(
+		CALL_DOCTYPE,
+		call.name,
+		{
+			**{field: call.get(field) for field in DERIVED_FIELDS},
+			"modified": call.modified,
+			"modified_by": call.modified_by,
+		},
+		update_modified=False,
+	)
+	# Open forms of the call see its new `modified` and reload instead of conflicting on save.
+	call.notify_update()
+	publish_call(call)
+
+
 def _create_call(event: CallEvent) -> CallResult:
-	if not event.direction:
-		frappe.throw(
-			_("direction is required on the first event of call {0}").format(event.call_id),
-			MissingDirectionError,
-		)
 	call = frappe.new_doc(CALL_DOCTYPE)
 	call.provider = event.provider
 	call.call_id = event.call_id
 	call.append("events", _event_row(event))
 	apply_state(call)
 	if event.reference:
-		add_link(call, *event.reference)
-	call.insert(ignore_permissions=True)
+		add_link(call, *event.reference, origin=PLACED_FROM_LINK)
+	save_call(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
@@ -108,7 +164,9 @@ def apply_state(call) -> bool:
 			"recording_url": state.recording_url,
 		}
 	)
-	_assign_agent(call, state)
+	lines = _lines(call)
+	_assign_agent(call, state, lines)
+	_add_ringing_participants(call, lines)
 	external_number = _external_number(call.provider, state)
 	if external_number == call.external_number:
 		return False
@@ -117,56 +175,79 @@ def apply_state(call) -> bool:
 	return True
 
 
-def add_link(call, doctype: str, name: str) -> None:
-	"""Tie another document to the call (once)."""
-	if not any(row.link_doctype == doctype and row.link_name == name for row in call.links):
-		call.append("links", {"link_doctype": doctype, "link_name": name})
+def add_link(call, doctype: str, name: str, origin: str = ADDED_LINK) -> bool:
+	"""Tie another document to the call (once); False when it was tied already."""
+	if any(row.link_doctype == doctype and row.link_name == name for row in call.links):
+		return False
+	call.append("links", {"link_doctype": doctype, "link_name": name, "origin": origin})
+	return True
 
 
-def _assign_agent(call, state: CallState) -> None:
+def _assign_agent(call, state: CallState, lines: dict[str, str]) -> None:
 	"""The call belongs to who answered it, or else to the extension it rang or was placed from."""
-	answered_by = agent_for_extension(call.provider, state.answering_extension)
+	answered_by = lines.get(state.answering_extension)
 	if answered_by:
 		call.answered_by = answered_by
 	agent = answered_by or (
-		agent_for_extension(call.provider, state.extension)
-		if state.extension != state.answering_extension
-		else None
+		lines.get(state.extension) if state.extension != state.answering_extension else None
 	)
 	if agent:
 		call.agent = agent
+	for user in (call.agent, call.answered_by):
+		_add_participant(call, user, None)
 
 
-def agent_for_extension(provider: str, extension: str | None) -> str | None:
-	if not extension:
-		return None
-	return frappe.db.get_value(
-		"SIP Account", {"provider": provider, "extension": extension, "enabled": 1}, "user"
+def _lines(call) -> dict[str, str]:
+	"""Extension -> user, for the enabled SIP Accounts behind the extensions in the call's events."""
+	extensions = list({row.extension for row in call.events if row.extension})
+	if not extensions:
+		return {}
+	rows = frappe.get_all(
+		"SIP Account",
+		filters={"provider": call.provider, "extension": ("in", extensions), "enabled": 1},
+		fields=["extension", "user"],
 	)
+	return {row.extension: row.user for row in rows}
+
+
+def _add_ringing_participants(call, lines: dict[str, str]) -> None:
+	"""Everyone whose phone rang for the call may read it, and follows it in their popup."""
+	for row in call.events:
+		if row.event == EventType.RINGING.value and row.extension in lines:
+			_add_participant(call, lines[row.extension], row.extension)
+
+
+def _add_participant(call, user: str | None, extension: str | None) -> None:
+	if user and not any(row.user == user for row in call.participants):
+		call.append("participants", {"user": user, "extension": extension})
 
 
 def _external_number(provider: str, state: CallState) -> str | None:
+	"""The other party's number, normalized; None when it is no phone (`anonymous`, a SIP URI)."""
 	if state.direction == Direction.INBOUND.value:
 		number = state.caller_number
 	elif state.direction == Direction.OUTBOUND.value:
 		number = state.called_number
 	else:
 		return None
-	return normalize_number(number, region_for_provider(provider)) or number
+	return normalize_number(number, region_for_provider(provider))
 
 
 def identify_caller(call) -> None:
-	"""Link the call to the records its external number belongs to, replacing earlier matches."""
+	"""Link the call to the records its external number belongs to, replacing only earlier matches:
+	documents people tied to the call, or placed it from, stay."""
 	match = lookup.identify(call.external_number)
-	call.customer = match.customer if match else None
-	call.contact = match.contact if match else None
-	call.lead = match.lead if match else None
-	call.caller_name = match.title if match else None
-	call.set("links", [])
+	for doctype, field in _PARTIES:
+		name = getattr(match, field, None) if match else None
+		# The index can trail a deletion or a merge by a moment; a call is never refused for it.
+		call.set(field, name if name and frappe.db.exists(doctype, name) else None)
+	call.caller_name = clean_text(match.title) if match else None
+	call.set("links", [row for row in call.links if row.origin != CALLER_ID_LINK])
 	for other in match.others if match else ():
-		call.append(
-			"links", {"link_doctype": other.doctype, "link_name": other.name, "link_title": other.title}
-		)
+		if frappe.db.exists(other.doctype, other.name) and add_link(
+			call, other.doctype, other.name, origin=CALLER_ID_LINK
+		):
+			call.links[-1].link_title = clean_text(other.title)
 
 
 def _event_row(event: CallEvent) -> dict:

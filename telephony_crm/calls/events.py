@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from telephony_crm.calls.validation import clean_number, clean_text, is_recording_url
+
 
 class EventType(str, Enum):
 	RINGING = "ringing"
@@ -52,6 +54,14 @@ class CallEvent:
 	# The document a call placed from the desk was started from (doctype, name).
 	reference: tuple[str, str] | None = None
 
+	def __post_init__(self):
+		# Whoever built the event (a webhook parser, the AMI mapper, a future provider), what reaches the
+		# call record is plain: numbers are dial strings, text has no markup, URLs are http(s).
+		for name, clean in _CLEANERS.items():
+			object.__setattr__(self, name, clean(getattr(self, name)))
+		if self.recording_url and not is_recording_url(self.recording_url):
+			object.__setattr__(self, "recording_url", None)
+
 	@property
 	def key(self) -> str:
 		"""Identifies a repeated delivery of the same event, so that duplicates change nothing."""
@@ -64,3 +74,12 @@ class CallEvent:
 			self.recording_url or "",
 		)
 		return hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
+
+
+_CLEANERS = {
+	"call_id": lambda value: clean_text(value, 140),
+	"caller_number": clean_number,
+	"called_number": clean_number,
+	"extension": clean_number,
+	"raw_status": clean_text,
+}

@@ -4,16 +4,22 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, format_datetime, now
 
+from telephony_crm.calls.intake import update_call
 
-def add_note(call, note: str) -> None:
+
+def add_note(call_name: str, note: str):
+	"""Append a note to the call (under the call's lock) and to its caller's timeline; the call."""
 	note = (note or "").strip()
 	if not note:
 		frappe.throw(_("The note is empty"))
-	call.check_permission("write")
 	stamp = f"{format_datetime(now(), 'dd.MM.yyyy HH:mm')}, {frappe.utils.get_fullname()}"
 	entry = f"<p><b>{escape_html(stamp)}</b>: {escape_html(note)}</p>"
-	call.notes = (call.notes or "") + entry
-	call.save()
+
+	def append_note(call):
+		call.check_permission("write")
+		call.notes = (call.notes or "") + entry
+
+	call = update_call(call_name, append_note)
 	call.add_comment("Comment", escape_html(note))
 	party = _party(call)
 	if party:
@@ -23,6 +29,7 @@ def add_note(call, note: str) -> None:
 				frappe.utils.get_link_to_form(call.doctype, call.name), escape_html(note)
 			),
 		)
+	return call
 
 
 def _party(call) -> tuple[str, str] | None:

@@ -11,7 +11,7 @@ from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventTy
 from telephony_crm.calls.intake import commit_event
 from telephony_crm.calls.times import site_now
 from telephony_crm.providers import get_provider
-from telephony_crm.providers.base import OriginateRequest, ProviderCommandError
+from telephony_crm.providers.base import OriginateRequest, ProviderCommandError, WebhookRefused
 
 
 class NoSipAccountError(frappe.ValidationError):
@@ -22,7 +22,7 @@ def place_call(number: str, reference: tuple[str, str] | None = None, user: str 
 	"""Ring the user's phone, then dial `number`. The Outbound call is recorded (and committed) first,
 	so the provider's events, however fast, find it; if the provider refuses, the call ends as Failed."""
 	account = sip_account_for(user or frappe.session.user)
-	provider = get_provider(account.provider)
+	provider = _provider(account.provider)
 	dialled = dialling_number(number, account)
 	call_id = f"tcrm-{frappe.generate_hash(length=16)}"
 	placed = commit_event(
@@ -39,7 +39,7 @@ def place_call(number: str, reference: tuple[str, str] | None = None, user: str 
 		)
 	)
 	try:
-		provider.originate(OriginateRequest(call_id=call_id, extension=account.extension, number=dialled))
+		_command(provider, provider.originate, OriginateRequest(call_id, account.extension, dialled))
 	except ProviderCommandError as error:
 		failed = _end(account.provider, call_id, CallStatus.FAILED, raw_status=str(error)[:140])
 		return {"call": failed.name, "status": failed.status, "error": str(error)}
@@ -50,8 +50,31 @@ def reject_call(call) -> CallResult:
 	"""Ask the provider to hang up a ringing inbound call, then record it as Rejected."""
 	if call.direction != Direction.INBOUND.value or call.status != CallStatus.RINGING.value:
 		frappe.throw(_("Only a ringing inbound call can be rejected; this one is {0}").format(_(call.status)))
-	get_provider(call.provider).hangup(call.call_id)
+	provider = _provider(call.provider)
+	_command(provider, provider.hangup, call.call_id)
 	return _end(call.provider, call.call_id, CallStatus.REJECTED, raw_status="rejected from the desk")
+
+
+def _provider(name: str):
+	try:
+		return get_provider(name)
+	except WebhookRefused as refusal:
+		raise ProviderCommandError(refusal.message)
+
+
+def _command(provider, command, *args) -> None:
+	"""Run a command at the provider; whatever goes wrong reaches the user as a sentence, not a traceback."""
+	try:
+		command(*args)
+	except ProviderCommandError:
+		raise
+	except Exception as error:
+		frappe.log_error(title=f"Telephony: command to {provider.name} failed")
+		raise ProviderCommandError(
+			_("{0} could not take the command ({1}); details are in the Error Log").format(
+				provider.name, type(error).__name__
+			)
+		)
 
 
 def _end(provider: str, call_id: str, status: CallStatus, raw_status: str) -> CallResult:

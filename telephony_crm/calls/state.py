@@ -7,6 +7,7 @@ result independent of the order and repetition in which a PBX delivers events.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from telephony_crm.caller_id.numbers import is_extension
 from telephony_crm.calls.events import CallStatus, Direction, EventType
 
 # Sorting key for events at the same instant: a call rings before it is answered and ends last.
@@ -45,13 +46,19 @@ class CallState:
 
 
 def fold(events: list[StoredEvent]) -> CallState:
-	"""Derive the call's state from all its events (at least one, and one of them with a direction)."""
+	"""Derive the call's state from all its events (at least one)."""
 	events = sorted(events, key=lambda e: (e.time, _EVENT_ORDER[e.event]))
 	answers = [e for e in events if e.event == EventType.ANSWERED]
 	ends = [e for e in events if e.event == EventType.ENDED]
 	end = ends[0] if ends else None
 
-	direction = _first(e.direction for e in events)
+	caller_number = _first(e.caller_number for e in events)
+	called_number = _first(e.called_number for e in events)
+	extension = _first(e.extension for e in events)
+	# Until an event says which way the call goes (it may come late), its numbers tell.
+	direction = _first(e.direction for e in events) or _direction_from_numbers(
+		caller_number, called_number, extension
+	)
 	answered_at = answers[0].time if answers else None
 	ended_at = end.time if end else None
 	talk_duration = None
@@ -68,9 +75,9 @@ def fold(events: list[StoredEvent]) -> CallState:
 	return CallState(
 		direction=direction,
 		status=_status(direction, answered_at, end),
-		caller_number=_first(e.caller_number for e in events),
-		called_number=_first(e.called_number for e in events),
-		extension=_first(e.extension for e in events),
+		caller_number=caller_number,
+		called_number=called_number,
+		extension=extension,
 		# After a transfer the call is with whoever answered last.
 		answering_extension=_first(e.extension for e in reversed(answers)),
 		started_at=started_at,
@@ -80,6 +87,17 @@ def fold(events: list[StoredEvent]) -> CallState:
 		talk_duration=talk_duration,
 		recording_url=_first(e.recording_url for e in reversed(events)),
 	)
+
+
+def _direction_from_numbers(caller: str | None, called: str | None, extension: str | None) -> str:
+	"""An extension calling is an outbound or internal call; anyone else calling is an inbound one."""
+
+	def is_ours(number: str | None) -> bool:
+		return bool(number) and (number == extension or is_extension(number))
+
+	if not is_ours(caller):
+		return Direction.INBOUND.value
+	return Direction.INTERNAL.value if is_ours(called) else Direction.OUTBOUND.value
 
 
 def _status(direction: str, answered_at: datetime | None, end: StoredEvent | None) -> str:

@@ -23,6 +23,8 @@ SUMMARY_FIELDS = (
 	"ended_at",
 	"ring_duration",
 	"talk_duration",
+	# The record's version: an open form of the call reloads when it changes.
+	"modified",
 )
 
 

@@ -14,11 +14,12 @@ from telephony_crm.calls.events import CallEvent
 class WebhookRefused(Exception):
 	"""A webhook request the app will not act on; carries the HTTP status and a message for people."""
 
-	def __init__(self, status_code: int, message: str, field: str | None = None):
+	def __init__(self, status_code: int, message: str, field: str | None = None, headers: dict | None = None):
 		super().__init__(message)
 		self.status_code = status_code
 		self.message = message
 		self.field = field
+		self.headers = headers or {}
 
 	def as_body(self) -> dict:
 		body = {"error": self.message}

@@ -1,5 +1,6 @@
 """Requests through Frappe's real WSGI application, each in its own thread, connection and transaction."""
 
+import frappe
 from frappe.tests.test_api import make_request
 from frappe.utils import get_test_client
 
@@ -28,3 +29,13 @@ def request(method: str, path: str, headers: dict | None = None, **kwargs):
 	return make_request(
 		target=getattr(_client, method), args=(path,), kwargs={"headers": headers or {}, **kwargs}
 	)
+
+
+def api_headers(user: str) -> dict:
+	"""Token authentication for `user` (a fresh API secret), as a REST client would send it."""
+	doc = frappe.get_doc("User", user)
+	secret = frappe.generate_hash(length=15)
+	doc.api_key = doc.api_key or frappe.generate_hash(length=15)
+	doc.api_secret = secret
+	doc.save(ignore_permissions=True)
+	return {"Authorization": f"token {doc.api_key}:{secret}"}

@@ -94,6 +94,7 @@ def call_event(
 	duration: int | None = None,
 	recording_url: str | None = None,
 	start: datetime = T0,
+	reference: tuple[str, str] | None = None,
 ) -> CallEvent:
 	"""An event `seconds` after `start`."""
 	return CallEvent(
@@ -108,6 +109,7 @@ def call_event(
 		end_status=end_status,
 		duration=duration,
 		recording_url=recording_url,
+		reference=reference,
 	)
 
 
@@ -146,3 +148,52 @@ def make_sales_order(customer: str, item: str, rate: float = 100):
 			"items": [{"item_code": item, "qty": 1, "rate": rate, "delivery_date": today}],
 		}
 	).insert(ignore_permissions=True)
+
+
+# Helpers of the hardening tests (test_webhook_door, test_webhook_properties, test_hostile_strings).
+from contextlib import contextmanager
+
+
+def webhook_payload(**fields) -> dict:
+	"""A Generic Webhook body: a new inbound call ringing extension 101 now."""
+	return {
+		"event": "ringing",
+		"call_id": unique("wh"),
+		"direction": "inbound",
+		"from": unique_mobile(),
+		"to": "+74951234567",
+		"extension": "101",
+		**fields,
+	}
+
+
+@contextmanager
+def telephony_settings(**values):
+	"""Telephony Settings changed inside the block, committed so that requests in other threads see it."""
+	before = {field: frappe.db.get_single_value("Telephony Settings", field, cache=False) for field in values}
+	frappe.db.set_single_value("Telephony Settings", values)
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		frappe.db.set_single_value("Telephony Settings", before)
+		frappe.db.commit()
+
+
+def provider_footprint(provider: str) -> tuple[int, int]:
+	"""How many calls and call events the provider has (a refused event changes neither)."""
+	return tuple(
+		frappe.db.sql(
+			"""select (select count(*) from `tabTelephony Call Log` where provider = %(p)s),
+			(select count(*) from `tabTelephony Call Event` e join `tabTelephony Call Log` c
+				on c.name = e.parent where c.provider = %(p)s)""",
+			{"p": provider},
+		)[0]
+	)
+
+
+def stored_strings(call: str) -> list[str]:
+	"""Every text value stored for the call, in its own row and its events' rows."""
+	rows = [frappe.db.get_value("Telephony Call Log", call, "*", as_dict=True)]
+	rows += frappe.get_all("Telephony Call Event", {"parent": call}, "*")
+	return [value for row in rows for value in row.values() if isinstance(value, str)]

@@ -3,7 +3,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from telephony_crm.calls.engine import MissingDirectionError, process_event
+from telephony_crm.calls.engine import process_event
 from telephony_crm.calls.events import CallStatus, Direction, EventType
 from telephony_crm.tests.factories import (
 	call_event,
@@ -129,10 +129,22 @@ class TestCallEngine(FrappeTestCase):
 		call = self.run_events(self.event(call_id, ENDED, 30, duration=20))
 		self.assertEqual((call.status, call.talk_duration), ("Completed", 20))
 
-	def test_first_event_needs_a_direction(self):
-		with self.assertRaises(MissingDirectionError):
-			process_event(self.event(unique("nodir"), RINGING, direction=None))
-		self.assertEqual(frappe.db.count("Telephony Call Log", {"provider": self.provider}), 0)
+	def test_an_event_before_the_one_with_the_direction_is_recorded(self):
+		call_id = unique("early")
+		call = self.run_events(self.event(call_id, ENDED, 30, direction=None, duration=20))
+		self.assertEqual((call.direction, call.status, call.talk_duration), ("Inbound", "Completed", 20))
+		call = self.run_events(self.event(call_id, RINGING, 0, direction=Direction.OUTBOUND))
+		self.assertEqual(call.direction, "Outbound")
+
+	def test_without_a_direction_an_extension_calling_is_outbound(self):
+		call = self.run_events(
+			self.event(unique("nodir"), ANSWERED, 5, direction=None, caller="101", called="+79161234567")
+		)
+		self.assertEqual((call.direction, call.external_number), ("Outbound", "+79161234567"))
+		internal = self.run_events(
+			self.event(unique("nodir"), RINGING, 0, direction=None, caller="101", called="102")
+		)
+		self.assertEqual(internal.direction, "Internal")
 
 	def test_later_events_may_omit_direction_and_numbers(self):
 		call_id = unique("sparse")

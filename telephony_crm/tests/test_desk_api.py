@@ -215,7 +215,8 @@ class TestCommandsToThePBX(DeskCase):
 		return stub
 
 	def assertSigned(self, command):
-		secret = self.provider.get_password("webhook_secret")
+		secret = self.provider.get_password("control_secret")
+		self.assertNotEqual(secret, self.provider.get_password("webhook_secret"))
 		self.assertEqual(command["headers"][SIGNATURE_HEADER], sign(command["raw"], secret))
 
 	def test_click_to_call_sends_a_signed_originate_with_the_rewritten_number(self):

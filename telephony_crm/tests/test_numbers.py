@@ -36,7 +36,11 @@ class TestNumberNormalization(FrappeTestCase):
 			self.assertIsNone(normalize_number(number, "RU"))
 
 	def test_unparseable_numbers_fall_back_to_digits(self):
-		self.assertEqual(normalize_number("12-34-56-78-90-12-34-56", "RU"), "1234567890123456")
+		self.assertEqual(normalize_number("12-34-56-78-90-12-345", "RU"), "123456789012345")
+
+	def test_what_is_no_phone_number_gives_none(self):
+		for number in ("anonymous", "Unknown", "sip:alice@example.com", "1" * 25, "12-34-56-78-90-12-34-56"):
+			self.assertIsNone(normalize_number(number, "RU"), number)
 
 	def test_empty(self):
 		self.assertIsNone(normalize_number(None, "RU"))

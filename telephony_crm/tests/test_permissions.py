@@ -9,7 +9,7 @@ from frappe.tests.utils import FrappeTestCase
 from telephony_crm.calls.engine import process_event
 from telephony_crm.calls.events import EventType
 from telephony_crm.roles import AGENT_ROLE, SUPERVISOR_ROLE
-from telephony_crm.tests.client import request
+from telephony_crm.tests.client import api_headers, request
 from telephony_crm.tests.factories import (
 	call_event,
 	delete_calls,
@@ -20,15 +20,6 @@ from telephony_crm.tests.factories import (
 )
 
 CALL = "Telephony Call Log"
-
-
-def api_headers(user: str) -> dict:
-	doc = frappe.get_doc("User", user)
-	secret = frappe.generate_hash(length=15)
-	doc.api_key = doc.api_key or frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.save(ignore_permissions=True)
-	return {"Authorization": f"token {doc.api_key}:{secret}"}
 
 
 class TestCallPermissions(FrappeTestCase):

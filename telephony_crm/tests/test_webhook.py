@@ -164,11 +164,14 @@ class TestGenericWebhook(FrappeTestCase):
 				if payload.get("call_id"):
 					self.assertNoCall(payload["call_id"])
 
-	def test_first_event_without_direction(self):
-		payload = self.ringing(direction=None)
-		body = self.assertRefused(self.post(payload), 422, "direction")
-		self.assertIn("direction", body["error"])
-		self.assertNoCall(payload["call_id"])
+	def test_an_ended_event_before_the_ringing_one_is_recorded(self):
+		ringing = self.ringing()
+		ended = {"event": "ended", "call_id": ringing["call_id"], "timestamp": "2026-03-02T10:01:00+03:00"}
+		self.assertEqual(self.post(ended).status_code, 200)
+		self.assertEqual(self.call(ringing["call_id"]).status, "Missed")
+		self.assertEqual(self.post(ringing).status_code, 200)
+		call = self.call(ringing["call_id"])
+		self.assertEqual((call.direction, call.status, call.ring_duration), ("Inbound", "Missed", 60))
 
 	def test_body_not_an_object(self):
 		self.assertRefused(self.post(["ringing"]), 422)

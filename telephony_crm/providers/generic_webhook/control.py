@@ -1,6 +1,8 @@
-"""Commands to a Generic Webhook PBX: a JSON POST to its control URL, signed with the webhook secret.
+"""Commands to a Generic Webhook PBX: a JSON POST to its control URL, signed with the control secret.
 
 The PBX checks `X-Telephony-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the secret>`.
+The control secret is not the webhook secret: one that leaks from a PBX's webhook configuration does not
+let anyone command the PBX, and each is rotated on its own.
 """
 
 import hashlib
@@ -25,7 +27,11 @@ def send_command(settings, command: dict) -> None:
 			_("{0} has no Control URL: set one to place and end calls from the desk").format(settings.name)
 		)
 	body = json.dumps(command, separators=(",", ":")).encode()
-	secret = settings.get_password("webhook_secret")
+	secret = settings.get_password("control_secret", raise_exception=False)
+	if not secret:
+		raise ProviderCommandError(
+			_("{0} has no control secret: rotate it on the provider to sign commands").format(settings.name)
+		)
 	headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)}
 	provider_request(
 		settings.name, "POST", settings.control_url, data=body, headers=headers, log_body=command

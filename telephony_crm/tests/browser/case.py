@@ -32,6 +32,7 @@ class BrowserCase(FrappeTestCase):
 		use_region()
 		provider = make_provider(control_url=cls.stub.url)
 		cls.provider, cls.secret = provider.name, provider.get_password("webhook_secret")
+		cls.control_secret = provider.get_password("control_secret")
 		cls.users, cls.customers = [], []
 		cls.addClassCleanup(lambda: remove_test_data(cls.provider, cls.users, cls.customers))
 		cls.make_data()

@@ -147,7 +147,9 @@ class TestCallPopup(BrowserCase):
 			message="no ToDo was saved with the call",
 		)
 		self.assertEqual((todo.reference_type, todo.reference_name), ("Customer", self.customer.name))
-		links = frappe.get_all("Dynamic Link", {"parent": call}, ["link_doctype", "link_name"], as_list=True)
+		links = frappe.get_all(
+			"Telephony Call Link", {"parent": call}, ["link_doctype", "link_name"], as_list=True
+		)
 		self.assertIn(("ToDo", todo.name), [tuple(link) for link in links])
 		# The call changed, so its popup lists the new to-do.
 		popup.locator(f'[data-section="todos"] [data-name="{todo.name}"]').wait_for()
@@ -205,7 +207,9 @@ class TestCallPopup(BrowserCase):
 		popup = self.popup(self.page, call)
 		popup.wait_for()
 		self.assertEqual(popup.get_attribute("data-direction"), "Outbound")
-		links = frappe.get_all("Dynamic Link", {"parent": call}, ["link_doctype", "link_name"], as_list=True)
+		links = frappe.get_all(
+			"Telephony Call Link", {"parent": call}, ["link_doctype", "link_name"], as_list=True
+		)
 		self.assertIn(("Customer", self.customer.name), [tuple(link) for link in links])
 		self.screenshot(popup, "popup-6-outbound")
 		self.post_event(event="ended", call_id=originate["json"]["call_id"])
@@ -248,4 +252,4 @@ class TestCallPopup(BrowserCase):
 		return next((c for c in self.stub.commands if c["json"]["action"] == action), None)
 
 	def assertSigned(self, command):
-		self.assertEqual(command["headers"][SIGNATURE_HEADER], sign(command["raw"], self.secret))
+		self.assertEqual(command["headers"][SIGNATURE_HEADER], sign(command["raw"], self.control_secret))

@@ -2,6 +2,8 @@
 // promise that settles once the action is done (or given up), when the popup refreshes its context.
 
 const METHOD = "telephony_crm.api.calls";
+// Dialog titles and ToDo descriptions are HTML: whatever the call carries is escaped into them.
+const esc = frappe.utils.escape_html;
 
 export const CALL_ACTIONS = {
 	reject: (call) => frappe.xcall(`${METHOD}.reject_call`, { call: call.name }),
@@ -23,7 +25,7 @@ export const CALL_ACTIONS = {
 			reference_type,
 			reference_name,
 			allocated_to: frappe.session.user,
-			description: __("Call with {0}", [call.caller_name || call.external_number]),
+			description: __("Call with {0}", [esc(call.caller_name || call.external_number || "")]),
 		});
 	},
 	"new-issue": (call) =>
@@ -69,7 +71,7 @@ function opportunity_party(call) {
 function add_note(call) {
 	return ask(
 		{
-			title: __("Note on call {0}", [call.name]),
+			title: __("Note on call {0}", [esc(call.name)]),
 			fields: [{ fieldname: "note", fieldtype: "Small Text", label: __("Note"), reqd: 1 }],
 			primary_action_label: __("Save"),
 		},
@@ -80,7 +82,7 @@ function add_note(call) {
 function link_number(call) {
 	return ask(
 		{
-			title: __("Add {0} to a record", [call.external_number]),
+			title: __("Add {0} to a record", [esc(call.external_number || "")]),
 			fields: [
 				{
 					fieldname: "link_doctype",

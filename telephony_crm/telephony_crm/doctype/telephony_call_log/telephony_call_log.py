@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from telephony_crm.calls.engine import is_engine_writing
+from telephony_crm.calls.guard import guard_pbx_facts
 from telephony_crm.realtime import publish_call
 
 
@@ -47,7 +49,17 @@ class TelephonyCallLog(Document):
 		]
 		talk_duration: DF.Int
 	# end: auto-generated types
-	"""One call through one provider. Its fields are derived by the call engine from the call's events."""
+	"""One call through one provider. Its facts are derived by the call engine from the call's events;
+	people add notes and links."""
+
+	def validate(self):
+		if is_engine_writing():
+			# The record's activity names the PBX that reported the change, not the request's user (Guest).
+			self.modified_by = self.provider
+			if self.is_new():
+				self.owner = self.provider
+			return
+		guard_pbx_facts(self)
 
 	def on_update(self):
 		# Every save (a new call, a note, a document made from the call, a caller found anew) reaches
@@ -61,3 +73,6 @@ def on_doctype_update():
 		"Telephony Call Log", ["provider", "call_id"], constraint_name="unique_provider_call"
 	)
 	frappe.db.add_index("Telephony Call Log", ["agent", "started_at"])
+	# A caller's recent calls in the popup, and forgetting a deleted customer, contact or lead.
+	for party in ("customer", "contact", "lead"):
+		frappe.db.add_index("Telephony Call Log", [party, "started_at"])

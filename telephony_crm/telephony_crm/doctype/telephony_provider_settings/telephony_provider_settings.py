@@ -26,6 +26,7 @@ class TelephonyProviderSettings(Document):
 		ami_secret: DF.Password | None
 		ami_status: DF.SmallText | None
 		ami_username: DF.Data | None
+		control_secret: DF.Password | None
 		control_url: DF.Data | None
 		default_region: DF.Link | None
 		enabled: DF.Check
@@ -45,7 +46,8 @@ class TelephonyProviderSettings(Document):
 		)
 
 	def before_insert(self):
-		self.webhook_secret = new_webhook_secret()
+		self.webhook_secret = new_secret()
+		self.control_secret = new_secret()
 
 	def on_update(self):
 		if self.is_default_outgoing:
@@ -59,19 +61,33 @@ class TelephonyProviderSettings(Document):
 			0,
 		)
 
-	@frappe.whitelist()
+	@frappe.whitelist(methods=["POST"])
 	def rotate_webhook_secret(self) -> str:
-		"""Replace the secret; the PBX must be given the new URL. Returns it."""
-		self.check_permission("write")
-		self.webhook_secret = new_webhook_secret()
-		self.save()
+		"""Replace the secret the PBX authenticates its webhooks with; returns the new webhook URL."""
+		self._replace_secret("webhook_secret")
 		return self.get_webhook_url_with_secret()
 
-	@frappe.whitelist()
+	@frappe.whitelist(methods=["POST"])
+	def rotate_control_secret(self) -> str:
+		"""Replace the secret the app signs its commands to the PBX with; returns it."""
+		self._replace_secret("control_secret")
+		return self.get_control_secret()
+
+	def _replace_secret(self, field: str) -> None:
+		self.check_permission("write")
+		self.set(field, new_secret())
+		self.save()
+
+	@frappe.whitelist(methods=["POST"])
 	def get_webhook_url_with_secret(self) -> str:
 		self.check_permission("write")
 		return f"{self.webhook_url}&token={self.get_password('webhook_secret')}"
 
+	@frappe.whitelist(methods=["POST"])
+	def get_control_secret(self) -> str:
+		self.check_permission("write")
+		return self.get_password("control_secret")
 
-def new_webhook_secret() -> str:
+
+def new_secret() -> str:
 	return secrets.token_urlsafe(32)
