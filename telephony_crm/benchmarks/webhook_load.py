@@ -1,4 +1,5 @@
-"""Webhook throughput and latency against a served site (gunicorn with 2 workers).
+"""Webhook throughput and latency against a served site (gunicorn with 2 workers), beside Frappe's own
+REST insert rate on the same site in the same run.
 
 Prepare a provider with a secret of your choice, start gunicorn, then load it:
 
@@ -7,7 +8,9 @@ Prepare a provider with a secret of your choice, start gunicorn, then load it:
     python webhook_load.py --url http://127.0.0.1:8001 --site bench.test --secret S3cret --calls 500 --concurrency 8
 
 Each simulated call sends ringing, answered and ended, one after the other; `--concurrency` calls run at
-once. Prints sustained events/s and latency percentiles per request. Uses only the standard library.
+once. Then as many ToDos are inserted through `POST /api/resource/ToDo` (as Administrator, with the API
+key `prepare` sets) at the same concurrency. Prints sustained requests/s and latency percentiles per
+request for both, and their ratio. Uses only the standard library.
 """
 
 import argparse
@@ -26,6 +29,7 @@ else:  # run as a plain script
 	from stats import summary
 
 PROVIDER = "Bench PBX"
+API_KEY = "webhook-bench"
 
 
 def prepare(secret: str) -> None:
@@ -47,15 +51,42 @@ def prepare(secret: str) -> None:
 		frappe.get_doc(
 			{"doctype": "SIP Account", "user": "Administrator", "provider": PROVIDER, "extension": "101"}
 		).insert(ignore_permissions=True)
+	# The load comes from one address: a limit it never reaches, so its cost is still measured.
+	frappe.db.set_single_value("Telephony Settings", "webhook_rate_limit", 10**9)
+	admin = frappe.get_doc("User", "Administrator")
+	admin.api_key, admin.api_secret = API_KEY, secret
+	admin.save(ignore_permissions=True)
 	frappe.db.commit()
 
 
 def load(url: str, site: str, secret: str, calls: int, concurrency: int) -> None:
+	webhook_path = f"/api/method/telephony_crm.api.webhook.receive?provider={quote(PROVIDER)}"
+	headers = {"Content-Type": "application/json", "Host": site}
+	webhook = _run(
+		url,
+		{**headers, "X-Telephony-Token": secret},
+		[
+			[(webhook_path, event) for event in _sequence(f"bench-{uuid.uuid4().hex[:12]}", n)]
+			for n in range(calls)
+		],
+		concurrency,
+	)
+	_report("webhook", webhook, f"{calls} calls")
+	rest = _run(
+		url,
+		{**headers, "Authorization": f"token {API_KEY}:{secret}"},
+		[[("/api/resource/ToDo", {"description": f"bench {n}"})] for n in range(len(webhook[0]))],
+		concurrency,
+	)
+	_report("REST insert (ToDo)", rest, f"{len(rest[0])} inserts")
+	print(f"webhook / REST insert: {_rate(webhook) / _rate(rest):.2f}x")
+
+
+def _run(url: str, headers: dict, sessions: list[list[tuple[str, dict]]], concurrency: int):
+	"""Send each session's requests one after the other, `concurrency` sessions at once."""
 	target = urlsplit(url)
-	path = f"/api/method/telephony_crm.api.webhook.receive?provider={quote(PROVIDER)}"
-	headers = {"Content-Type": "application/json", "Host": site, "X-Telephony-Token": secret}
 	latencies, failures, lock = [], [], threading.Lock()
-	queue = list(range(calls))
+	queue = list(sessions)
 
 	def worker():
 		connection = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=30)
@@ -63,11 +94,10 @@ def load(url: str, site: str, secret: str, calls: int, concurrency: int) -> None
 			with lock:
 				if not queue:
 					break
-				n = queue.pop()
-			call_id = f"bench-{uuid.uuid4().hex[:12]}"
-			for event in _sequence(call_id, n):
+				session = queue.pop()
+			for path, body in session:
 				started = time.perf_counter()
-				connection.request("POST", path, body=json.dumps(event), headers=headers)
+				connection.request("POST", path, body=json.dumps(body), headers=headers)
 				response = connection.getresponse()
 				response.read()
 				elapsed = (time.perf_counter() - started) * 1000
@@ -82,12 +112,19 @@ def load(url: str, site: str, secret: str, calls: int, concurrency: int) -> None
 		thread.start()
 	for thread in threads:
 		thread.join()
-	wall = time.perf_counter() - started
-	print(f"{calls} calls, {len(latencies)} events in {wall:.1f} s with {concurrency} concurrent calls")
-	print(
-		f"sustained: {len(latencies) / wall:.1f} events/s; failures: {len(failures)} {sorted(set(failures))}"
-	)
-	print(f"latency: {summary(latencies)}")
+	return latencies, failures, time.perf_counter() - started
+
+
+def _rate(result) -> float:
+	latencies, _failures, wall = result
+	return len(latencies) / wall
+
+
+def _report(label: str, result, what: str) -> None:
+	latencies, failures, wall = result
+	print(f"{label}: {what}, {len(latencies)} requests in {wall:.1f} s")
+	print(f"  sustained: {_rate(result):.1f} requests/s; failures: {len(failures)} {sorted(set(failures))}")
+	print(f"  latency: {summary(latencies)}")
 
 
 def _sequence(call_id: str, n: int) -> list[dict]:

@@ -13,13 +13,13 @@ import frappe
 
 from telephony_crm.caller_id import lookup
 from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
+from telephony_crm.calls import store
 from telephony_crm.calls.events import CallEvent, Direction, EventType
 from telephony_crm.calls.state import CallState, StoredEvent, fold
 from telephony_crm.calls.times import site_now
 from telephony_crm.calls.validation import check_duration, check_time, clean_text
-from telephony_crm.realtime import publish_call
 
-CALL_DOCTYPE = "Telephony Call Log"
+CALL_DOCTYPE = store.CALL_DOCTYPE
 # What apply_state sets when the caller is not identified anew.
 DERIVED_FIELDS = (
 	"direction",
@@ -83,10 +83,9 @@ def process_event(event: CallEvent) -> CallResult:
 	check_time(event.time, site_now(), "time")
 	check_duration(event.duration)
 	with engine_writes():
-		name = frappe.db.get_value(CALL_DOCTYPE, {"provider": event.provider, "call_id": event.call_id})
-		if not name:
+		call = store.load_call(event.provider, event.call_id)
+		if not call:
 			return _create_call(event)
-		call = frappe.get_doc(CALL_DOCTYPE, name)
 		if any(row.event_key == event.key for row in call.events):
 			return CallResult(call.name, call.status, changed=False)
 		row = call.append("events", _event_row(event))
@@ -95,41 +94,15 @@ def process_event(event: CallEvent) -> CallResult:
 			# The caller's matches changed, and they live in a child table too: a full save.
 			save_call(call)
 		else:
-			_lean_update(call, [row, *call.participants[known_participants:]])
+			store.update_call_fields(call, DERIVED_FIELDS, [row, *call.participants[known_participants:]])
 	return CallResult(call.name, call.status, changed=True)
 
 
 def save_call(call) -> None:
-	"""A full save of the engine's: the matches it links were checked, so a document deleted since
-	the call's last save (a link people added) cannot stop the call's event from being recorded."""
+	"""Frappe's full save of an existing call, as the engine: the matches it links were checked, so a
+	document deleted since the call's last save (a link people added) cannot stop it."""
 	call.flags.ignore_links = True
-	if call.is_new():
-		call.insert(ignore_permissions=True)
-	else:
-		call.save(ignore_permissions=True)
-
-
-def _lean_update(call, new_rows: list) -> None:
-	"""The usual event: new child rows and the derived fields, without Frappe's full save.
-
-	Events of a call are processed one at a time (intake's lock), so Frappe's reload-and-compare would
-	only cost time, and people's own fields (notes, links) are not written over."""
-	for row in new_rows:
-		row.db_insert()
-	call.modified, call.modified_by = frappe.utils.now(), call.provider
-	frappe.db.set_value(
-		CALL_DOCTYPE,
-		call.name,
-		{
-			**{field: call.get(field) for field in DERIVED_FIELDS},
-			"modified": call.modified,
-			"modified_by": call.modified_by,
-		},
-		update_modified=False,
-	)
-	# Open forms of the call see its new `modified` and reload instead of conflicting on save.
-	call.notify_update()
-	publish_call(call)
+	call.save(ignore_permissions=True)
 
 
 def _create_call(event: CallEvent) -> CallResult:
@@ -140,7 +113,7 @@ def _create_call(event: CallEvent) -> CallResult:
 	apply_state(call)
 	if event.reference:
 		add_link(call, *event.reference, origin=PLACED_FROM_LINK)
-	save_call(call)
+	store.insert_call(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
@@ -202,12 +175,12 @@ def _lines(call) -> dict[str, str]:
 	extensions = list({row.extension for row in call.events if row.extension})
 	if not extensions:
 		return {}
-	rows = frappe.get_all(
-		"SIP Account",
-		filters={"provider": call.provider, "extension": ("in", extensions), "enabled": 1},
-		fields=["extension", "user"],
+	rows = frappe.db.sql(
+		"""select extension, user from `tabSIP Account`
+		where provider = %s and enabled = 1 and extension in %s""",
+		(call.provider, extensions),
 	)
-	return {row.extension: row.user for row in rows}
+	return dict(rows)
 
 
 def _add_ringing_participants(call, lines: dict[str, str]) -> None:

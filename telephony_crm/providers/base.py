@@ -54,6 +54,18 @@ class TelephonyProvider:
 	def name(self) -> str:
 		return self.settings.name
 
+	def secret(self, field: str) -> str | None:
+		"""A Password field of the provider's settings, read once per version of the settings.
+
+		Every webhook checks a secret: kept in the worker's memory, it costs no query. The settings'
+		`modified` is part of the key, so a rotated secret is read anew at once."""
+		key = (frappe.local.site, self.name, field, str(self.settings.modified))
+		if key not in _secrets:
+			if len(_secrets) > 1000:
+				_secrets.clear()
+			_secrets[key] = self.settings.get_password(field, raise_exception=False)
+		return _secrets[key]
+
 	def authenticate_webhook(self, request: Request) -> None:
 		"""Raise WebhookRefused(401) unless the request comes from this provider."""
 		raise NotImplementedError
@@ -74,6 +86,9 @@ class TelephonyProvider:
 		if len(results) == 1:
 			return {"call": results[0].name, "status": results[0].status}
 		return {"calls": [{"call": r.name, "status": r.status} for r in results]}
+
+
+_secrets: dict[tuple, str | None] = {}
 
 
 def secrets_match(given: str | None, expected: str | None) -> bool:

@@ -23,7 +23,7 @@ class GenericWebhookProvider(TelephonyProvider):
 					TOKEN_HEADER
 				),
 			)
-		if not secrets_match(token, self.settings.get_password("webhook_secret", raise_exception=False)):
+		if not secrets_match(token, self.secret("webhook_secret")):
 			raise WebhookRefused(401, _("Wrong secret for this provider"))
 
 	def parse_webhook(self, request: Request) -> list[CallEvent]:

@@ -56,8 +56,6 @@ class TelephonyCallLog(Document):
 		if is_engine_writing():
 			# The record's activity names the PBX that reported the change, not the request's user (Guest).
 			self.modified_by = self.provider
-			if self.is_new():
-				self.owner = self.provider
 			return
 		guard_pbx_facts(self)
 
