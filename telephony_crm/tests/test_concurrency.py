@@ -1,10 +1,12 @@
 """Events of one call arriving at once from separate workers: one record, every event kept once."""
 
 import threading
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from telephony_crm.calls import engine
 from telephony_crm.calls.events import EventType
 from telephony_crm.calls.intake import commit_event
 from telephony_crm.tests.factories import call_event, delete_calls, make_provider, unique
@@ -73,3 +75,21 @@ class TestConcurrentEvents(FrappeTestCase):
 		self.run_in_parallel([call_event(self.provider, call_id, EventType.RINGING) for call_id in call_ids])
 		stored = frappe.get_all("Telephony Call Log", {"call_id": ("in", call_ids)}, pluck="call_id")
 		self.assertEqual(sorted(stored), sorted(call_ids))
+
+	def test_a_full_save_that_crossed_a_form_save_is_tried_again(self):
+		call_id = unique("crossed")
+		commit_event(call_event(self.provider, call_id, EventType.RINGING, caller=None))
+		real_save = engine.save_call
+		attempts = []
+
+		def crossed_once(call):
+			attempts.append(call.name)
+			if len(attempts) == 1:
+				raise frappe.TimestampMismatchError("modified after you opened it")
+			real_save(call)
+
+		# The caller's number arrives late: identifying the caller takes the engine's full save.
+		with patch.object(engine, "save_call", crossed_once):
+			result = commit_event(call_event(self.provider, call_id, EventType.ANSWERED, 3))
+		self.assertEqual(len(attempts), 2)
+		self.assertEqual(frappe.db.get_value("Telephony Call Log", result.name, "status"), "In Progress")
