@@ -86,3 +86,20 @@ class TestParticipants(FrappeTestCase):
 	def test_participants_are_recorded_once_each(self):
 		call = frappe.get_doc(CALL, self.ring_group(answered_by="402"))
 		self.assertEqual(sorted(row.user for row in call.participants), sorted([self.first, self.second]))
+
+	def test_a_ringing_group_call_comes_back_to_everyone_it_rings_after_a_reload(self):
+		call_id, now = unique("group"), frappe.utils.now_datetime()
+		for extension in ("401", "402"):
+			call = process_event(
+				call_event(self.provider, call_id, RINGING, extension=extension, start=now)
+			).name
+		for user in (self.first, self.second):
+			frappe.set_user(user)
+			self.assertIn(call, [c["name"] for c in api.get_active_calls()])
+		# Once a colleague answers, it is theirs: it no longer comes back to the others.
+		frappe.set_user("Administrator")
+		process_event(call_event(self.provider, call_id, ANSWERED, 3, extension="402", start=now))
+		frappe.set_user(self.first)
+		self.assertNotIn(call, [c["name"] for c in api.get_active_calls()])
+		frappe.set_user(self.second)
+		self.assertIn(call, [c["name"] for c in api.get_active_calls()])

@@ -12,12 +12,11 @@ class CallPopups {
 		frappe.realtime.on(realtime_event, (call) => this.show(call));
 		// Documents made from a call are saved in their forms: coming back from one, popups show them.
 		frappe.router.on("change", () => this.popups.forEach((popup) => popup.reload_context()));
-		// After a reload, calls still ringing or in progress come back from the server: the user's own,
-		// as supervisors may read everyone's.
-		const own = (call) => [call.agent, call.answered_by].includes(frappe.session.user);
+		// After a reload, the user's live calls come back from the server: those ringing their phone and
+		// those in progress that are theirs (not every call a supervisor may read).
 		frappe
 			.xcall("telephony_crm.api.calls.get_active_calls")
-			.then((calls) => calls.filter(own).forEach((call) => this.show(call)));
+			.then((calls) => calls.forEach((call) => this.show(call)));
 	}
 
 	show(call) {
