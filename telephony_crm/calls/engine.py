@@ -33,6 +33,7 @@ DERIVED_FIELDS = (
 	"ring_duration",
 	"talk_duration",
 	"recording_url",
+	"recording_id",
 	"agent",
 	"answered_by",
 )
@@ -135,6 +136,7 @@ def apply_state(call) -> bool:
 			"ring_duration": state.ring_duration,
 			"talk_duration": state.talk_duration,
 			"recording_url": state.recording_url,
+			"recording_id": state.recording_id,
 		}
 	)
 	lines = _lines(call)
@@ -235,6 +237,7 @@ def _event_row(event: CallEvent) -> dict:
 		"caller_number": event.caller_number,
 		"called_number": event.called_number,
 		"recording_url": event.recording_url,
+		"recording_id": event.recording_id,
 		"event_key": event.key,
 	}
 
@@ -250,4 +253,5 @@ def _stored_event(row) -> StoredEvent:
 		end_status=row.end_status,
 		duration=int(row.duration) if row.duration not in (None, "") else None,
 		recording_url=row.recording_url,
+		recording_id=row.recording_id,
 	)

@@ -50,6 +50,8 @@ class CallEvent:
 	end_status: CallStatus | None = None
 	duration: int | None = None
 	recording_url: str | None = None
+	# The provider's own reference of a recording its API serves (Telphin's RecID, Mango's recording_id).
+	recording_id: str | None = None
 	raw_status: str | None = None
 	# The document a call placed from the desk was started from (doctype, name).
 	reference: tuple[str, str] | None = None
@@ -72,6 +74,7 @@ class CallEvent:
 			self.end_status.value if self.end_status else "",
 			"" if self.duration is None else str(self.duration),
 			self.recording_url or "",
+			self.recording_id or "",
 		)
 		return hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
 
@@ -82,4 +85,5 @@ _CLEANERS = {
 	"called_number": clean_number,
 	"extension": clean_number,
 	"raw_status": clean_text,
+	"recording_id": clean_text,
 }

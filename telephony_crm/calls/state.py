@@ -27,6 +27,7 @@ class StoredEvent:
 	end_status: str | None = None
 	duration: int | None = None
 	recording_url: str | None = None
+	recording_id: str | None = None
 
 
 @dataclass
@@ -43,6 +44,7 @@ class CallState:
 	ring_duration: int
 	talk_duration: int
 	recording_url: str | None
+	recording_id: str | None
 
 
 def fold(events: list[StoredEvent]) -> CallState:
@@ -86,6 +88,7 @@ def fold(events: list[StoredEvent]) -> CallState:
 		ring_duration=_seconds_between(started_at, ring_until),
 		talk_duration=talk_duration,
 		recording_url=_first(e.recording_url for e in reversed(events)),
+		recording_id=_first(e.recording_id for e in reversed(events)),
 	)
 
 

@@ -8,6 +8,8 @@ from telephony_crm.providers.base import TelephonyProvider, WebhookRefused
 PROVIDER_CLASSES = {
 	"Generic Webhook": "telephony_crm.providers.generic_webhook.provider.GenericWebhookProvider",
 	"Asterisk AMI": "telephony_crm.providers.asterisk.provider.AsteriskAmiProvider",
+	"Telphin": "telephony_crm.providers.telphin.provider.TelphinProvider",
+	"Mango Office": "telephony_crm.providers.mango.provider.MangoOfficeProvider",
 }
 
 SETTINGS_DOCTYPE = "Telephony Provider Settings"

@@ -1,6 +1,7 @@
 """What every provider is: the one interface the rest of the app talks to."""
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import frappe
@@ -30,6 +31,16 @@ class WebhookRefused(Exception):
 
 class ProviderCommandError(frappe.ValidationError):
 	"""A command (originate, hang up) the provider refused or could not be reached for."""
+
+
+@dataclass(frozen=True)
+class Recording:
+	"""A recording as a provider's API serves it: its bytes in chunks, what they are, a file name."""
+
+	chunks: Iterable[bytes]
+	content_type: str = "audio/mpeg"
+	filename: str = "recording.mp3"
+	size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,10 @@ class TelephonyProvider:
 	def hangup(self, call_id: str) -> None:
 		"""End a live call (reject it while it rings)."""
 		raise ProviderCommandError(_("{0} cannot hang up calls").format(self.provider_type))
+
+	def fetch_recording(self, recording_id: str) -> "Recording":
+		"""The recording the provider keeps under `recording_id` (a call's `recording_id`), streamed."""
+		raise ProviderCommandError(_("{0} keeps no recordings the app can fetch").format(self.provider_type))
 
 	def webhook_response(self, results: list[CallResult]) -> dict:
 		if len(results) == 1:

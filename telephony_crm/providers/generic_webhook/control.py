@@ -12,7 +12,7 @@ import json
 from frappe import _
 
 from telephony_crm.providers.base import ProviderCommandError
-from telephony_crm.providers.http import provider_request
+from telephony_crm.providers.http import RETRY_PAUSES, provider_request
 
 SIGNATURE_HEADER = "X-Telephony-Signature"
 
@@ -34,5 +34,12 @@ def send_command(settings, command: dict) -> None:
 		)
 	headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)}
 	provider_request(
-		settings.name, "POST", settings.control_url, data=body, headers=headers, log_body=command
+		settings.name,
+		"POST",
+		settings.control_url,
+		data=body,
+		headers=headers,
+		log_body=command,
+		# A 5xx may still have placed the call: an originate is never sent twice.
+		retry_pauses=() if command["action"] == "originate" else RETRY_PAUSES,
 	)

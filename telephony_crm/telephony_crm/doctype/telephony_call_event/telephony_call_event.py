@@ -26,6 +26,7 @@ class TelephonyCallEvent(Document):
 		parentfield: DF.Data
 		parenttype: DF.Data
 		raw_status: DF.Data | None
+		recording_id: DF.Data | None
 		recording_url: DF.SmallText | None
 	# end: auto-generated types
 	pass

@@ -41,6 +41,7 @@ class TelephonyCallLog(Document):
 		links: DF.Table[DynamicLink]
 		notes: DF.TextEditor | None
 		provider: DF.Link
+		recording_id: DF.Data | None
 		recording_url: DF.SmallText | None
 		ring_duration: DF.Int
 		started_at: DF.Datetime | None

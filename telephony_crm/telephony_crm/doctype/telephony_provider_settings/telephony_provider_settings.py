@@ -9,6 +9,8 @@ from frappe.model.document import Document
 from frappe.utils import get_url
 
 WEBHOOK_METHOD = "telephony_crm.api.webhook.receive"
+# Mango Office appends its own paths to the URL it is given, which a Frappe method cannot take.
+MANGO_ROUTE = "telephony/mango"
 
 
 class TelephonyProviderSettings(Document):
@@ -21,6 +23,7 @@ class TelephonyProviderSettings(Document):
 		from frappe.types import DF
 
 		agent_channel_template: DF.Data | None
+		api_status: DF.SmallText | None
 		ami_host: DF.Data | None
 		ami_port: DF.Int
 		ami_secret: DF.Password | None
@@ -30,11 +33,19 @@ class TelephonyProviderSettings(Document):
 		control_url: DF.Data | None
 		default_region: DF.Link | None
 		enabled: DF.Check
+		mango_api_base: DF.Data | None
+		mango_api_key: DF.Data | None
+		mango_api_salt: DF.Password | None
+		mango_line_number: DF.Data | None
 		is_default_outgoing: DF.Check
 		originate_context: DF.Data | None
 		provider_name: DF.Data
-		provider_type: DF.Literal["Generic Webhook", "Asterisk AMI"]
+		provider_type: DF.Literal["Generic Webhook", "Asterisk AMI", "Telphin", "Mango Office"]
 		recording_url_template: DF.Data | None
+		telphin_api_host: DF.Data | None
+		telphin_app_id: DF.Data | None
+		telphin_app_secret: DF.Password | None
+		telphin_client_id: DF.Data | None
 		webhook_secret: DF.Password | None
 
 	# end: auto-generated types
@@ -44,6 +55,11 @@ class TelephonyProviderSettings(Document):
 		return get_url(
 			f"/api/method/{WEBHOOK_METHOD}?provider={quote(self.name or self.provider_name or '')}"
 		)
+
+	@property
+	def mango_events_url(self) -> str:
+		"""The base URL Mango Office posts to; it appends events/call, events/summary, result/... itself."""
+		return get_url(f"/{MANGO_ROUTE}/{quote(self.name or self.provider_name or '')}/")
 
 	def before_insert(self):
 		self.webhook_secret = new_secret()
