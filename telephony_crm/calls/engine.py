@@ -91,8 +91,11 @@ def process_event(event: CallEvent) -> CallResult:
 			return CallResult(call.name, call.status, changed=False)
 		row = call.append("events", _event_row(event))
 		known_participants = len(call.participants)
-		if apply_state(call):
-			# The caller's matches changed, and they live in a child table too: a full save.
+		identified_anew = apply_state(call)
+		# A call placed from the desk may have been reported by its provider before the app recorded it.
+		linked = bool(event.reference) and add_link(call, *event.reference, origin=PLACED_FROM_LINK)
+		if identified_anew or linked:
+			# The caller's matches or the links changed, and they live in a child table: a full save.
 			save_call(call)
 		else:
 			store.update_call_fields(call, DERIVED_FIELDS, [row, *call.participants[known_participants:]])

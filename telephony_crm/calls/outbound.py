@@ -19,30 +19,40 @@ class NoSipAccountError(frappe.ValidationError):
 
 
 def place_call(number: str, reference: tuple[str, str] | None = None, user: str | None = None) -> dict:
-	"""Ring the user's phone, then dial `number`. The Outbound call is recorded (and committed) first,
-	so the provider's events, however fast, find it; if the provider refuses, the call ends as Failed."""
+	"""Ring the user's phone, then dial `number`; if the provider refuses, the call ends as Failed.
+
+	A provider that reports the call under the id the app gives it finds the Outbound call recorded (and
+	committed) before the command, however fast its events. One that names the call itself (its answer
+	to the command says how) has it recorded under that name; its events may come first, and the
+	record is the same."""
 	account = sip_account_for(user or frappe.session.user)
 	provider = _provider(account.provider)
 	dialled = dialling_number(number, account)
-	call_id = f"tcrm-{frappe.generate_hash(length=16)}"
-	placed = commit_event(
-		CallEvent(
-			provider=account.provider,
-			call_id=call_id,
-			event=EventType.RINGING,
-			time=site_now(),
-			direction=Direction.OUTBOUND,
-			caller_number=account.extension,
-			called_number=dialled,
-			extension=account.extension,
-			reference=reference,
+	request = OriginateRequest(f"tcrm-{frappe.generate_hash(length=16)}", account.extension, dialled)
+
+	def record(call_id: str):
+		return commit_event(
+			CallEvent(
+				provider=account.provider,
+				call_id=call_id,
+				event=EventType.RINGING,
+				time=site_now(),
+				direction=Direction.OUTBOUND,
+				caller_number=account.extension,
+				called_number=dialled,
+				extension=account.extension,
+				reference=reference,
+			)
 		)
-	)
+
+	placed = None if provider.names_placed_calls else record(request.call_id)
 	try:
-		_command(provider, provider.originate, OriginateRequest(call_id, account.extension, dialled))
+		provider_call_id = _command(provider, provider.originate, request)
 	except ProviderCommandError as error:
-		failed = _end(account.provider, call_id, CallStatus.FAILED, raw_status=str(error)[:140])
+		placed = placed or record(request.call_id)
+		failed = _end(account.provider, request.call_id, CallStatus.FAILED, raw_status=str(error)[:140])
 		return {"call": failed.name, "status": failed.status, "error": str(error)}
+	placed = placed or record(provider_call_id or request.call_id)
 	return {"call": placed.name, "status": placed.status, "number": dialled}
 
 
@@ -62,10 +72,10 @@ def _provider(name: str):
 		raise ProviderCommandError(refusal.message)
 
 
-def _command(provider, command, *args) -> None:
+def _command(provider, command, *args):
 	"""Run a command at the provider; whatever goes wrong reaches the user as a sentence, not a traceback."""
 	try:
-		command(*args)
+		return command(*args)
 	except ProviderCommandError:
 		raise
 	except Exception as error:

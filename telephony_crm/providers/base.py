@@ -57,6 +57,9 @@ class TelephonyProvider:
 	"""A connected PBX or cloud provider, built from its Telephony Provider Settings record."""
 
 	provider_type: str
+	# True when `originate` returns the id the provider will report the placed call under (its own),
+	# instead of reporting it under the OriginateRequest's call_id.
+	names_placed_calls = False
 
 	def __init__(self, settings):
 		self.settings = settings
@@ -85,8 +88,9 @@ class TelephonyProvider:
 		"""The normalized events a webhook request carries; WebhookRefused(422) for bad input."""
 		raise NotImplementedError
 
-	def originate(self, request: OriginateRequest) -> None:
-		"""Place a call; its events then arrive under `request.call_id`."""
+	def originate(self, request: OriginateRequest) -> str | None:
+		"""Place a call; its events then arrive under `request.call_id`, or, for a provider that
+		`names_placed_calls`, under the id returned."""
 		raise ProviderCommandError(_("{0} cannot place calls").format(self.provider_type))
 
 	def hangup(self, call_id: str) -> None:

@@ -162,6 +162,16 @@ class TestWhatPeopleTiedToACallStays(FrappeTestCase):
 		).name
 		self.assertEqual(self.links(call), {("Customer", customer.name, "Placed From")})
 
+	def test_a_placed_call_its_provider_reported_first_is_still_linked_to_its_document(self):
+		customer, call_id = make_customer(), unique("named-by-provider")
+		process_event(call_event(self.provider, call_id, RINGING, caller="101", called=unique_mobile()))
+		call = process_event(
+			call_event(
+				self.provider, call_id, RINGING, 1, caller="101", reference=("Customer", customer.name)
+			)
+		).name
+		self.assertIn(("Customer", customer.name, "Placed From"), self.links(call))
+
 	def test_a_merged_customer_leaves_no_contact_pointing_at_it(self):
 		number = unique_mobile()
 		old, new = make_customer(), make_customer()
