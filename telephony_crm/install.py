@@ -30,12 +30,14 @@ def before_install():
 
 def after_install():
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
+	compare_call_ids_exactly()
 	set_default_region()
 
 
 def after_migrate():
 	create_roles()
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
+	compare_call_ids_exactly()
 
 
 def before_uninstall():
@@ -76,3 +78,17 @@ def set_default_region():
 	country = frappe.db.get_single_value("System Settings", "country")
 	if country and not frappe.db.get_single_value("Telephony Settings", "default_region"):
 		frappe.db.set_single_value("Telephony Settings", "default_region", country)
+
+
+def compare_call_ids_exactly():
+	"""Providers' call ids are case-sensitive (Mango's are base64): `aB` and `Ab` are two calls, which
+	the site's case- and accent-insensitive collation would take for one."""
+	collation = frappe.db.sql(
+		"""select collation_name from information_schema.columns
+		where table_schema = database() and table_name = 'tabTelephony Call Log' and column_name = 'call_id'"""
+	)
+	if collation and collation[0][0] != "utf8mb4_bin":
+		frappe.db.sql_ddl(
+			"alter table `tabTelephony Call Log` modify `call_id` varchar(140)"
+			" character set utf8mb4 collate utf8mb4_bin not null"
+		)

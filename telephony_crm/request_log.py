@@ -74,4 +74,6 @@ def redact_url(url: str) -> str:
 def _as_json(data) -> str | None:
 	if data is None:
 		return None
-	return json.dumps(data, indent=1, ensure_ascii=False, default=str)
+	# A lone surrogate (which a JSON body may carry) cannot be stored: kept escaped.
+	text = json.dumps(data, indent=1, ensure_ascii=False, default=str)
+	return text.encode("utf-8", "backslashreplace").decode()

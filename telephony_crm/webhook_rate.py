@@ -1,13 +1,32 @@
 """A per-address limit on the webhook endpoint, which anyone can reach: counted in Redis, per minute."""
 
+import ipaddress
 import time
 
 import frappe
 from frappe import _
+from werkzeug.wrappers import Request
 
 from telephony_crm.providers.base import WebhookRefused
 
 WINDOW_SECONDS = 60
+
+
+def client_address(request: Request) -> str:
+	"""Who sent the request: the connecting peer, or, when that peer is a reverse proxy of this site
+	(loopback, or the site config's `telephony_trusted_proxies`), the address that proxy saw, which it
+	appends last to X-Forwarded-For. The first entries are whatever the client wrote: never trusted."""
+	peer = request.remote_addr or "unknown"
+	forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+	return forwarded[-1] if forwarded and _is_trusted_proxy(peer) else peer
+
+
+def _is_trusted_proxy(address: str) -> bool:
+	try:
+		ip = ipaddress.ip_address(address)
+	except ValueError:
+		return False
+	return ip.is_loopback or address in (frappe.conf.get("telephony_trusted_proxies") or ())
 
 
 def check_rate(address: str | None) -> None:

@@ -17,7 +17,7 @@ from telephony_crm.calls.validation import InvalidCallEvent
 from telephony_crm.providers import get_provider
 from telephony_crm.providers.base import WebhookRefused
 from telephony_crm.request_log import log_request
-from telephony_crm.webhook_rate import check_rate
+from telephony_crm.webhook_rate import check_rate, client_address
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -32,7 +32,7 @@ def handle_webhook(request: Request) -> Response:
 	try:
 		if len(request.get_data(cache=True)) > MAX_BODY_BYTES:
 			raise WebhookRefused(413, _("The body is larger than {0} KB").format(MAX_BODY_BYTES // 1024))
-		check_rate(getattr(frappe.local, "request_ip", None) or request.remote_addr)
+		check_rate(client_address(request))
 		provider = get_provider(provider_name)
 		provider.authenticate_webhook(request)
 		authenticated = True
@@ -64,7 +64,7 @@ def handle_webhook(request: Request) -> Response:
 		)
 	frappe.local.message_log = []
 
-	log_request(
+	_log(
 		direction="Incoming",
 		provider=provider_name,
 		method=request.method,
@@ -82,6 +82,15 @@ def handle_webhook(request: Request) -> Response:
 	response = Response(json.dumps(answer), status=status_code, mimetype="application/json")
 	response.headers.update(headers)
 	return response
+
+
+def _log(**entry) -> None:
+	"""The request log never turns an answer into a 5xx: a log entry that cannot be kept is reported."""
+	try:
+		log_request(**entry)
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title=f"Telephony webhook of {entry.get('provider')}: request not logged")
 
 
 def _body_for_log(request: Request):

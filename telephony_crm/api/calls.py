@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from telephony_crm.caller_id.assign import add_number_to_record
 from telephony_crm.calls import notes, outbound
@@ -10,6 +11,7 @@ from telephony_crm.calls.engine import CALL_DOCTYPE, identify_caller
 from telephony_crm.calls.events import CallStatus
 from telephony_crm.calls.intake import update_call
 from telephony_crm.calls.summary import ACTIVE_STATUSES, SUMMARY_FIELDS, call_summary
+from telephony_crm.providers.base import ProviderCommandError
 
 
 def _readable_call(call: str):
@@ -59,7 +61,11 @@ def add_note(call: str, note: str) -> dict:
 def reject_call(call: str) -> dict:
 	doc = _readable_call(call)
 	doc.check_permission("write")
-	result = outbound.reject_call(doc)
+	try:
+		result = outbound.reject_call(doc)
+	except ProviderCommandError as error:
+		# The message quotes the PBX's answer: shown to the user as text.
+		frappe.throw(escape_html(str(error)), ProviderCommandError, title=_("The call could not be rejected"))
 	return {"call": result.name, "status": result.status}
 
 

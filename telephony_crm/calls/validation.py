@@ -60,7 +60,7 @@ def is_dial_string(value: str) -> bool:
 
 def is_recording_url(value: str) -> bool:
 	"""An absolute http(s) URL with a host, nothing that could leave an HTML attribute, bounded."""
-	if len(value) > MAX_URL_LENGTH or _URL_FORBIDDEN.search(value):
+	if len(value) > MAX_URL_LENGTH or not value.isprintable() or _URL_FORBIDDEN.search(value):
 		return False
 	try:
 		parts = urlsplit(value)

@@ -193,7 +193,15 @@ def provider_footprint(provider: str) -> tuple[int, int]:
 
 
 def stored_strings(call: str) -> list[str]:
-	"""Every text value stored for the call, in its own row and its events' rows."""
-	rows = [frappe.db.get_value("Telephony Call Log", call, "*", as_dict=True)]
-	rows += frappe.get_all("Telephony Call Event", {"parent": call}, "*")
-	return [value for row in rows for value in row.values() if isinstance(value, str)]
+	"""The text of every Data and text field stored for the call, in its own row and its events' rows."""
+	values = []
+	for doctype, filters in (
+		("Telephony Call Log", {"name": call}),
+		("Telephony Call Event", {"parent": call}),
+	):
+		fields = [df.fieldname for df in frappe.get_meta(doctype).fields if df.fieldtype in _TEXT_FIELDS]
+		values += [v for row in frappe.get_all(doctype, filters, fields) for v in row.values() if v]
+	return values
+
+
+_TEXT_FIELDS = ("Data", "Small Text", "Text", "Long Text")

@@ -61,6 +61,9 @@ def _text(payload: dict, field: str, max_length: int, required: bool = False) ->
 		return None
 	if isinstance(value, bool) or not isinstance(value, str | int):
 		raise WebhookRefused(422, _("{0} must be a string").format(field), field)
+	if isinstance(value, int) and abs(value) >= 10**max_length:
+		# Python will not even write such a number out (over 4300 digits): too long anyway.
+		raise WebhookRefused(422, _("{0} is longer than {1} characters").format(field, max_length), field)
 	value = str(value).strip()
 	if len(value) > max_length:
 		raise WebhookRefused(422, _("{0} is longer than {1} characters").format(field, max_length), field)
