@@ -1,6 +1,8 @@
 import click
 from frappe.commands import get_site, pass_context
 
+from telephony_crm.providers.telphin.commands import telephony_telphin_connect
+
 
 @click.command("rebuild-phone-index")
 @pass_context
@@ -39,4 +41,4 @@ def telephony_ami_connector(context):
 		frappe.destroy()
 
 
-commands = [rebuild_phone_index, telephony_ami_connector]
+commands = [rebuild_phone_index, telephony_ami_connector, telephony_telphin_connect]

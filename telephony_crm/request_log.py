@@ -59,6 +59,9 @@ def redact(data):
 		return {k: REDACTED if _SECRET_NAME.search(str(k)) else redact(v) for k, v in data.items()}
 	if isinstance(data, list):
 		return [redact(v) for v in data]
+	if isinstance(data, str) and "://" in data:
+		# A URL inside a body (a webhook subscription's) may carry a secret in its query.
+		return redact_url(data)
 	return data
 
 

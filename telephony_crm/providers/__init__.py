@@ -15,12 +15,16 @@ PROVIDER_CLASSES = {
 SETTINGS_DOCTYPE = "Telephony Provider Settings"
 
 
+def provider_class(provider_type: str) -> type[TelephonyProvider]:
+	return frappe.get_attr(PROVIDER_CLASSES[provider_type])
+
+
 def get_provider(name: str | None, *, enabled_only: bool = True) -> TelephonyProvider:
 	"""The provider behind a settings record; WebhookRefused(404) when unknown or disabled."""
 	settings = frappe.get_cached_doc(SETTINGS_DOCTYPE, name) if name and _exists(name) else None
 	if not settings or (enabled_only and not settings.enabled):
 		raise WebhookRefused(404, _("Unknown or disabled telephony provider: {0}").format(name or "(none)"))
-	return frappe.get_attr(PROVIDER_CLASSES[settings.provider_type])(settings)
+	return provider_class(settings.provider_type)(settings)
 
 
 def _exists(name: str) -> bool:

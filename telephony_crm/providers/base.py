@@ -64,6 +64,14 @@ class TelephonyProvider:
 	def __init__(self, settings):
 		self.settings = settings
 
+	@classmethod
+	def check_settings(cls, settings) -> None:
+		"""On save of the provider's record: refuse settings that cannot work (e.g. wrong credentials)."""
+
+	@classmethod
+	def settings_saved(cls, settings) -> None:
+		"""After the record is saved: what the provider needs set up or undone at its end (enqueued)."""
+
 	@property
 	def name(self) -> str:
 		return self.settings.name

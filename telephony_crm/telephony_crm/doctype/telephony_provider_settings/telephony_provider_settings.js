@@ -24,6 +24,16 @@ frappe.ui.form.on("Telephony Provider Settings", {
 			),
 			secrets
 		);
+		if (frm.doc.provider_type === "Telphin") {
+			frm.add_custom_button(__("Connect"), () =>
+				frappe
+					.xcall("telephony_crm.providers.telphin.api.connect", { provider: frm.doc.name })
+					.then((message) => {
+						frappe.show_alert({ message, indicator: "blue" });
+						frm.reload_doc();
+					})
+			);
+		}
 		if (frm.doc.provider_type === "Generic Webhook") {
 			frm.add_custom_button(__("Copy Control Secret"), copy("get_control_secret"), secrets);
 			frm.add_custom_button(

@@ -8,6 +8,8 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import get_url
 
+from telephony_crm.providers import provider_class
+
 WEBHOOK_METHOD = "telephony_crm.api.webhook.receive"
 # Mango Office appends its own paths to the URL it is given, which a Frappe method cannot take.
 MANGO_ROUTE = "telephony/mango"
@@ -65,9 +67,13 @@ class TelephonyProviderSettings(Document):
 		self.webhook_secret = new_secret()
 		self.control_secret = new_secret()
 
+	def validate(self):
+		provider_class(self.provider_type).check_settings(self)
+
 	def on_update(self):
 		if self.is_default_outgoing:
 			self.unset_other_defaults()
+		provider_class(self.provider_type).settings_saved(self)
 
 	def unset_other_defaults(self):
 		frappe.db.set_value(

@@ -1,0 +1,61 @@
+"""Telphin (Телфин) cloud PBX: extension events as webhooks, commands and recordings through its REST API.
+
+Webhooks carry no signature: the app's event URL holds the webhook secret as `?token=`, compared in
+constant time. No API call is made on the webhook path.
+"""
+
+from frappe import _
+from werkzeug.wrappers import Request
+
+from telephony_crm.calls.events import CallEvent
+from telephony_crm.providers.base import (
+	OriginateRequest,
+	Recording,
+	TelephonyProvider,
+	WebhookRefused,
+	secrets_match,
+)
+from telephony_crm.providers.telphin import connect, control
+from telephony_crm.providers.telphin.client import TelphinClient
+from telephony_crm.providers.telphin.events import call_events
+
+
+class TelphinProvider(TelephonyProvider):
+	provider_type = "Telphin"
+	# The callback API names the call it places (the app records it under that name).
+	names_placed_calls = True
+
+	@classmethod
+	def check_settings(cls, settings) -> None:
+		connect.validate_credentials(settings)
+
+	@classmethod
+	def settings_saved(cls, settings) -> None:
+		connect.on_settings_update(settings)
+
+	def authenticate_webhook(self, request: Request) -> None:
+		token = request.args.get("token")
+		if not token:
+			raise WebhookRefused(
+				401, _("Missing secret: the event URL must end with &token=<webhook secret>")
+			)
+		if not secrets_match(token, self.secret("webhook_secret")):
+			raise WebhookRefused(401, _("Wrong secret for this provider"))
+
+	def parse_webhook(self, request: Request) -> list[CallEvent]:
+		if request.is_json:
+			raise WebhookRefused(422, _("Telphin events are form fields (application/x-www-form-urlencoded)"))
+		return call_events(self.name, request.form)
+
+	def originate(self, request: OriginateRequest) -> str:
+		return control.place_callback(self.client, request)
+
+	def hangup(self, call_id: str) -> None:
+		control.hang_up(self.client, call_id)
+
+	def fetch_recording(self, recording_id: str) -> Recording:
+		return control.fetch_recording(self.client, recording_id)
+
+	@property
+	def client(self) -> TelphinClient:
+		return TelphinClient.for_doc(self.settings)
