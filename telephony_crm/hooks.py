@@ -46,6 +46,9 @@ doc_events = {
 # document from being deleted, and loses its link to it instead (forget_deleted_document).
 ignore_links_on_delete = ["Telephony Call Log", "Telephony Call Link"]
 
+# Mango Office appends its own paths (events/call, result/callback, ...) to the URL it is given.
+page_renderer = ["telephony_crm.providers.mango.routes.MangoRequests"]
+
 boot_session = "telephony_crm.boot.boot_session"
 
 app_include_js = "telephony_crm.bundle.js"

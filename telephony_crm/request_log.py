@@ -9,7 +9,7 @@ import frappe
 LOG_DOCTYPE = "Telephony Request Log"
 REDACTED = "***"
 _SECRET_NAME = re.compile(
-	r"secret|password|passwd|token|signature|sign$|api[_-]?key|authorization|cookie", re.I
+	r"secret|password|passwd|token|signature|sign$|salt|api[_-]?key|authorization|cookie", re.I
 )
 
 
