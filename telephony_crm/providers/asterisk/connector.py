@@ -3,6 +3,13 @@
 Each session logs in, reconciles the calls that were live while it was away (CoreShowChannels), then maps
 every event into call events, one transaction each. When the PBX restarts or the network drops, it
 reconnects with growing delays; its state goes to the log and to the provider record's Connector Status.
+
+The event loop never waits on the database: each provider's database work runs, in order, on a thread of
+its own (a SiteWorker), so a call waiting for its lock holds up no other provider's events or pings.
+
+A second connector may follow the same PBX (a standby): from the same stream it maps the same events,
+which the engine records once. The ends a connector can only guess (calls gone while it was away) or saw
+in part (calls up when it connected) are recorded only where no connector has recorded one.
 """
 
 import asyncio
@@ -11,19 +18,22 @@ import time
 
 import frappe
 
-from telephony_crm.calls.events import CallEvent, CallStatus
-from telephony_crm.calls.intake import commit_event
+from telephony_crm.calls.events import CallEvent, CallStatus, EventType
+from telephony_crm.calls.intake import call_lock, commit_event
 from telephony_crm.calls.times import from_unix_seconds, site_now
 from telephony_crm.providers import SETTINGS_DOCTYPE
 from telephony_crm.providers.asterisk.channels import ChannelTemplate
 from telephony_crm.providers.asterisk.mapper import CallMapper, MapperConfig
-from telephony_crm.providers.asterisk.protocol import AmiClient, AmiError, AmiLoginError
+from telephony_crm.providers.asterisk.protocol import AmiClient, AmiError, AmiLoginError, Message
 from telephony_crm.providers.asterisk.provider import AsteriskAmiProvider
 from telephony_crm.providers.asterisk.settings import AmiSettings
+from telephony_crm.providers.asterisk.site_worker import SiteWorker
 
 RECONNECT_DELAYS = (1, 2, 5, 10, 30, 60)
 KEEPALIVE_SECONDS = 30
 SETTINGS_CHECK_SECONDS = 30
+# Time for a connector that saw a whole call to record its end before one that saw part of it does.
+PARTIAL_END_DELAY_SECONDS = 5
 OPEN_STATUSES = (CallStatus.RINGING.value, CallStatus.IN_PROGRESS.value)
 
 logger = logging.getLogger("telephony_crm.asterisk")
@@ -38,31 +48,62 @@ def run_connector() -> None:
 		logger.info("AMI connector stopped")
 
 
-async def follow_providers(check_every: float = SETTINGS_CHECK_SECONDS) -> None:
-	"""Keep one connector per enabled provider, restarting it when its settings change."""
-	running: dict[str, tuple[AmiSettings, AsteriskConnector, asyncio.Task]] = {}
-	while True:
-		frappe.db.commit()  # a fresh read view, to see records saved since the last look
-		wanted = {settings.provider: settings for settings in enabled_providers()}
-		for name, (settings, _connector, task) in list(running.items()):
-			if wanted.get(name) != settings:
+async def follow_providers(check_every: float = SETTINGS_CHECK_SECONDS, make_connector=None) -> None:
+	"""Keep one connector per enabled provider until cancelled; `make_connector(settings, restart_note=)`
+	builds them (AsteriskConnector)."""
+	supervisor = Supervisor(make_connector or AsteriskConnector)
+	try:
+		while True:
+			try:
+				await supervisor.check()
+			except Exception:
+				logger.exception("AMI: checking the providers failed; trying again in %s s", check_every)
+			await asyncio.sleep(check_every)
+	finally:
+		await supervisor.close()
+
+
+class Supervisor:
+	"""The connectors of the site's enabled Asterisk providers: started anew when their settings change,
+	and when one dies (an error escaped it), which the log and the provider's Connector Status then say."""
+
+	def __init__(self, make_connector):
+		self.make_connector = make_connector
+		self.site = SiteWorker("ami-supervisor")
+		self.running: dict[str, tuple[AmiSettings, asyncio.Task]] = {}
+
+	async def check(self) -> None:
+		wanted = {settings.provider: settings for settings in await self.site.run(enabled_providers)}
+		restart_notes = {}
+		for name, (settings, task) in list(self.running.items()):
+			if task.done():
+				del self.running[name]
+				restart_notes[name] = await self.note_death(name, task)
+			elif wanted.get(name) != settings:
 				task.cancel()
-				del running[name]
+				del self.running[name]
 				logger.info("AMI %s: settings changed or provider disabled; session closed", name)
 		for name, settings in wanted.items():
-			if name not in running:
-				connector = AsteriskConnector(settings)
-				running[name] = (settings, connector, asyncio.create_task(connector.run()))
-		for _settings, connector, _task in running.values():
-			connector.refresh_extensions()
-		await asyncio.sleep(check_every)
+			if name not in self.running:
+				connector = self.make_connector(settings, restart_note=restart_notes.get(name))
+				self.running[name] = (settings, asyncio.create_task(connector.run()))
 
+	async def note_death(self, provider: str, task: asyncio.Task) -> str:
+		"""Log the error that ended the connector and show it on the provider; its successor keeps showing
+		the note with its own states."""
+		# Only the supervisor cancels connectors, and it forgets them when it does: this one raised.
+		error = task.exception()
+		logger.error("AMI %s: connector stopped by an error; starting it again", provider, exc_info=error)
+		note = f"restarted {site_now():%Y-%m-%d %H:%M:%S} after error: {type(error).__name__}: {error}"
+		await self.site.run(write_status, provider, note)
+		return note
 
-def enabled_providers() -> list[AmiSettings]:
-	names = frappe.get_all(
-		SETTINGS_DOCTYPE, {"provider_type": AsteriskAmiProvider.provider_type, "enabled": 1}, pluck="name"
-	)
-	return [AmiSettings.from_doc(frappe.get_doc(SETTINGS_DOCTYPE, name)) for name in names]
+	async def close(self) -> None:
+		tasks = [task for _settings, task in self.running.values()]
+		for task in tasks:
+			task.cancel()
+		await asyncio.gather(*tasks, return_exceptions=True)
+		self.site.close()
 
 
 class AsteriskConnector:
@@ -73,34 +114,51 @@ class AsteriskConnector:
 		settings: AmiSettings,
 		keepalive_seconds: float = KEEPALIVE_SECONDS,
 		reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS,
+		extensions_every: float = SETTINGS_CHECK_SECONDS,
+		partial_end_delay: float = PARTIAL_END_DELAY_SECONDS,
+		restart_note: str | None = None,
 	):
 		self.settings = settings
 		self.keepalive_seconds = keepalive_seconds
 		self.reconnect_delays = reconnect_delays
+		self.extensions_every = extensions_every
+		self.partial_end_delay = partial_end_delay
+		self.restart_note = restart_note
 		self.label = f"{settings.provider} ({settings.address})"
 		channels = ChannelTemplate(settings.channel_template)
 		self.mapper = CallMapper(
 			MapperConfig(settings.provider, channels, settings.recording_url_template), from_unix_seconds
 		)
+		self.site = SiteWorker(f"ami-{settings.provider}")
 		self.client: AmiClient | None = None
-		self.refresh_extensions()
+		self.extensions_read_at = 0.0
+		self.warned_untimed = False
+		self.late_ends: set[asyncio.Task] = set()
 
-	def refresh_extensions(self) -> None:
+	async def refresh_extensions(self) -> None:
 		"""The provider's SIP Accounts are its agents' phones."""
-		extensions = frappe.get_all(
-			"SIP Account", {"provider": self.settings.provider, "enabled": 1}, pluck="extension"
-		)
-		self.mapper.config.channels.extensions = frozenset(extensions)
+		extensions = await self.site.run(agent_extensions, self.settings.provider)
+		self.mapper.config.channels.extensions = extensions
+		self.extensions_read_at = time.monotonic()
 
 	async def run(self) -> None:
+		"""Follow the PBX until cancelled."""
+		try:
+			await self.follow_reconnecting()
+		finally:
+			for task in self.late_ends:
+				task.cancel()  # the next start's reconciliation ends those calls
+			self.site.close()
+
+	async def follow_reconnecting(self) -> None:
 		failures = 0
 		while True:
 			try:
 				await self.follow()
 			except AmiLoginError as error:
-				self.report(f"login failed: {error}", logging.ERROR)
+				await self.report(f"login failed: {error}", logging.ERROR)
 			except AmiError as error:
-				self.report(f"disconnected: {error}", logging.WARNING)
+				await self.report(f"disconnected: {error}", logging.WARNING)
 			except Exception:
 				# The site's side failed (its database, say): start the session again rather than stop.
 				logger.exception("AMI %s: session failed", self.label)
@@ -114,28 +172,51 @@ class AsteriskConnector:
 	async def follow(self) -> None:
 		"""One session, from login until the connection is lost (AmiError)."""
 		self.client = None
+		await self.refresh_extensions()
 		self.client = await AmiClient.connect(self.settings.host, self.settings.port, label=self.label)
 		keepalive = None
 		try:
 			await self.client.login(self.settings.username, self.settings.secret)
-			self.report("connected", logging.INFO)
-			live_channels = await self.client.list_action("CoreShowChannels")
-			self.commit(
-				self.mapper.reconcile(live_channels, open_call_ids(self.settings.provider), time.time())
-			)
+			await self.report("connected", logging.INFO)
+			await self.reconcile()
 			keepalive = asyncio.create_task(self.keep_alive())
 			while True:
-				message = await self.client.next_event()
-				try:
-					events = self.mapper.feed(message)
-				except Exception:
-					logger.exception("AMI %s: %s event not understood", self.label, message.get("Event"))
-					continue
-				self.commit(events)
+				await self.handle(await self.client.next_event())
 		finally:
 			if keepalive:
 				keepalive.cancel()
 			await self.client.close()
+
+	async def reconcile(self) -> None:
+		"""End the calls the PBX no longer has, and follow on those still up."""
+		live_channels = await self.client.list_action("CoreShowChannels")
+		open_calls = await self.site.run(open_call_ids, self.settings.provider)
+		for event in self.mapper.reconcile(live_channels, open_calls, time.time()):
+			await self.record(event, end_if_open)
+
+	async def handle(self, message: Message) -> None:
+		if time.monotonic() - self.extensions_read_at > self.extensions_every:
+			await self.refresh_extensions()
+		self.warn_if_untimed(message)
+		try:
+			events = self.mapper.feed(message)
+		except Exception:
+			logger.exception("AMI %s: %s event not understood", self.label, message.get("Event"))
+			return
+		for event in events:
+			if event.event == EventType.ENDED and self.mapper.partly_seen(event.call_id):
+				self.record_late(event)
+			else:
+				await self.record(event)
+
+	def warn_if_untimed(self, message: Message) -> None:
+		"""Without the PBX's timestamps the mapper takes this connector's clock: a standby connector then
+		reports every event at another time, and the call's history gets each twice."""
+		if "Timestamp" not in message and not self.warned_untimed:
+			self.warned_untimed = True
+			logger.warning(
+				"AMI %s: events carry no Timestamp; set timestampevents = yes in manager.conf", self.label
+			)
 
 	async def keep_alive(self) -> None:
 		"""A connection that stops answering pings is dead, even if no error says so (a silent drop)."""
@@ -148,45 +229,46 @@ class AsteriskConnector:
 				self.client.abort("silent: no answer to ping")
 				return
 
-	def commit(self, events: list[CallEvent]) -> None:
-		for event in events:
-			try:
-				commit_reconnecting(event)
-			except Exception:
-				# One bad event must not stop the calls behind it.
-				logger.exception(
-					"AMI %s: %s event of call %s not recorded", self.label, event.event.value, event.call_id
-				)
-				frappe.db.rollback()
+	async def record(self, event: CallEvent, commit=commit_event) -> None:
+		try:
+			await self.site.run(commit, event)
+		except Exception:
+			# One bad event must not stop the calls behind it.
+			logger.exception(
+				"AMI %s: %s event of call %s not recorded", self.label, event.event.value, event.call_id
+			)
 
-	def report(self, state: str, level: int) -> None:
-		"""Log the connection's state and show it on the provider record."""
+	def record_late(self, event: CallEvent) -> None:
+		"""The end of a call this connector saw only part of: recorded if, after a while, no connector that
+		saw all of it (a standby) has recorded the call's end, which says more."""
+
+		async def when_due():
+			await asyncio.sleep(self.partial_end_delay)
+			await self.record(event, end_if_open)
+
+		task = asyncio.create_task(when_due())
+		self.late_ends.add(task)
+		task.add_done_callback(self.late_ends.discard)
+
+	async def report(self, state: str, level: int) -> None:
+		"""Log the connection's state and show it on the provider record, with the last restart if any."""
 		logger.log(level, "AMI %s: %s", self.label, state)
-		status = f"{site_now():%Y-%m-%d %H:%M:%S} {state}"
-		frappe.db.set_value(
-			SETTINGS_DOCTYPE, self.settings.provider, "ami_status", status, update_modified=False
-		)
-		frappe.db.commit()
+		shown = f"{state}; {self.restart_note}" if self.restart_note else state
+		await self.site.run(write_status, self.settings.provider, shown)
 
 
-def commit_reconnecting(event: CallEvent) -> None:
-	"""commit_event, connecting to the database again if it dropped this long-lived process (an idle
-	connection past MariaDB's wait_timeout, or a database restart); the event is then tried once more."""
-	try:
-		commit_event(event)
-	except Exception as error:
-		if not is_connection_lost(error):
-			raise
-		logger.warning("Database connection lost (%s); connecting again", error)
-		frappe.db.connect()
-		commit_event(event)
+# Database work, run on a SiteWorker's thread.
 
 
-def is_connection_lost(error: Exception) -> bool:
-	# 2006: server has gone away, 2013: lost connection during query; InterfaceError: socket closed.
-	return frappe.db.is_interface_error(error) or (
-		isinstance(error, frappe.db.OperationalError) and error.args[:1] in ((2006,), (2013,))
+def enabled_providers() -> list[AmiSettings]:
+	names = frappe.get_all(
+		SETTINGS_DOCTYPE, {"provider_type": AsteriskAmiProvider.provider_type, "enabled": 1}, pluck="name"
 	)
+	return [AmiSettings.from_doc(frappe.get_doc(SETTINGS_DOCTYPE, name)) for name in names]
+
+
+def agent_extensions(provider: str) -> frozenset[str]:
+	return frozenset(frappe.get_all("SIP Account", {"provider": provider, "enabled": 1}, pluck="extension"))
 
 
 def open_call_ids(provider: str) -> set[str]:
@@ -198,3 +280,19 @@ def open_call_ids(provider: str) -> set[str]:
 			pluck="call_id",
 		)
 	)
+
+
+def end_if_open(event: CallEvent) -> None:
+	"""Record an end that is a guess (a reconciliation's, at reconnect time) or partial only on a call not
+	ended yet: another connector following the same PBX may have recorded a better one. Checked under the
+	call's lock (which commit_event takes again), so that two such ends never both find the call open."""
+	with call_lock(event.provider, event.call_id):
+		if not frappe.db.get_value(
+			"Telephony Call Log", {"provider": event.provider, "call_id": event.call_id}, "ended_at"
+		):
+			commit_event(event)
+
+
+def write_status(provider: str, state: str) -> None:
+	status = f"{site_now():%Y-%m-%d %H:%M:%S} {state}"
+	frappe.db.set_value(SETTINGS_DOCTYPE, provider, "ami_status", status, update_modified=False)

@@ -69,6 +69,8 @@ class _Call:
 	transfer: str | None = None  # a blind transfer on its way to the target
 	recording_path: str | None = None
 	hangup_cause: str | None = None
+	# Up when `reconcile` ran: its events while the connector was away (or before it started) were missed.
+	partial: bool = False
 
 
 class CallMapper:
@@ -79,7 +81,7 @@ class CallMapper:
 		self._to_time = to_time
 		self._calls: dict[str, _Call] = {}
 		self._channel_calls: dict[str, str] = {}  # Uniqueid -> Linkedid
-		self._ended: dict[str, None] = {}  # an ordered set
+		self._ended: dict[str, bool] = {}  # ended calls, in order -> whether partly seen
 		self._handlers = {
 			"Newchannel": self._on_new_channel,
 			"DialBegin": self._on_dial_begin,
@@ -130,12 +132,19 @@ class CallMapper:
 		self._channel_calls = {}
 		for linkedid, uniqueids in live_calls.items():
 			call = self._call(linkedid)
+			call.partial = True
 			call.channels = uniqueids
 			call.reported = call.reported or linkedid in open_call_ids
 			self._channel_calls.update(dict.fromkeys(uniqueids, linkedid))
 			for uniqueid, leg in call.legs.items():
 				leg.live = uniqueid in uniqueids
 		return events
+
+	def partly_seen(self, call_id: str) -> bool:
+		"""Whether the call was up at a (re)connect, so that this mapper missed some of its events: what it
+		says of the call's end may lack what happened meanwhile (the recording, why nobody answered)."""
+		call = self._calls.get(call_id)
+		return call.partial if call else self._ended.get(call_id, False)
 
 	# Channels
 
@@ -353,7 +362,7 @@ class CallMapper:
 
 	def _end(self, call: _Call, moment: datetime, raw_status: str) -> list[CallEvent]:
 		del self._calls[call.linkedid]
-		self._ended[call.linkedid] = None
+		self._ended[call.linkedid] = call.partial
 		if len(self._ended) > ENDED_MEMORY:
 			del self._ended[next(iter(self._ended))]
 		if not (call.reported or call.legs):

@@ -6,6 +6,7 @@ order the proxy saw them, each `{"from": "client" | "pbx", "lines": [...]}`. Sec
 
 import asyncio
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,7 @@ class ReplaySession:
 	closed: bool = False  # the recorded connection ended (the PBX went away); else it stays open
 	live_channels: list[dict] = field(default_factory=list)  # for a CoreShowChannels the recording lacks
 	answer_pings: bool = True  # False: a connection gone silent, as behind a dead NAT or firewall
+	hold: dict[int, threading.Event] = field(default_factory=dict)  # frames[n] waits until the event is set
 
 	@classmethod
 	def recorded(cls, session: dict, **changes) -> "ReplaySession":
@@ -135,6 +137,7 @@ class ReplayAmiServer:
 	def __init__(self, sessions: list[ReplaySession]):
 		self.sessions = list(sessions)
 		self.connections = 0
+		self.attempts = 0  # refused connections too: a client that tried again is done with its session
 		self.received: list[dict] = []
 		self._server = None
 		self._writers = []
@@ -150,6 +153,7 @@ class ReplayAmiServer:
 		await self._server.wait_closed()
 
 	async def _serve(self, reader, writer):
+		self.attempts += 1
 		if self.connections >= len(self.sessions):
 			writer.close()
 			return
@@ -180,7 +184,9 @@ class _Player:
 		self.writer.write(f"{self.session.banner}\r\n".encode())
 		action_ids: dict[str, str] = {}
 		sent = 0
-		for frame in self.session.frames:
+		for index, frame in enumerate(self.session.frames):
+			if index in self.session.hold:
+				await asyncio.to_thread(self.session.hold[index].wait)
 			recorded = headers(frame["lines"])
 			if frame["from"] == "client":
 				received = await self.actions.get()

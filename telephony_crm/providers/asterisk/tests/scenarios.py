@@ -25,6 +25,15 @@ EXTENSIONS = frozenset({"101", "102", "150", "190", "191", "192"})
 RECORDINGS = "https://pbx.example.com/recordings/{filename}"
 CALLER = "0677777777"
 SCENARIO_SECONDS = 60
+# Withheld or odd caller numbers, as CallerIDNum -> the caller number of the call.
+ODD_CALLERS = {
+	"anonymous": "anonymous",
+	"Unknown": "Unknown",
+	"<unknown>": None,  # Asterisk's word for no number
+	"": None,
+	"sip:alice@example.com": "sip:alice@example.com",
+	"1234567890123456789012345": "1234567890123456789012345",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,14 @@ def inbound(did: str, **variables) -> dict:
 		"CallerID": CALLER,
 		"Variable": _variables({"__RING_SECS": 1, "__TALK_SECS": 3, **variables}),
 	}
+
+
+def inbound_from(caller: str, did: str = "5551000", **variables) -> dict:
+	"""An inbound call with exactly `caller` as its CallerIDNum (Originate's CallerID would read a number
+	that is not digits as a name)."""
+	fields = inbound(did, **variables)
+	del fields["CallerID"]
+	return {**fields, "Variable": f"{fields['Variable']},CALLERID(num)={caller}"}
 
 
 def from_extension(extension: str, number: str, **variables) -> dict:

@@ -1,17 +1,26 @@
 """The connector, from AMI traffic to the call log, against the replaying server: a call, malformed
 frames, a connection dropped mid-call, a PBX restart, a wrong password (recorded from a real Asterisk by
-test_live_connector), and calls lost while it was away."""
+test_live_connector), calls lost while it was away, calls from withheld numbers; two connectors on the
+same PBX; and the supervisor of several providers, with one call waiting for its lock, and a connector
+that dies."""
 
+import asyncio
+import threading
+import time
 import unittest
-from unittest.mock import patch
+from dataclasses import replace
+from unittest.mock import Mock, patch
 
 import frappe
 import pymysql
 from frappe.tests.utils import FrappeTestCase
 
 from telephony_crm.calls.events import EventType
-from telephony_crm.calls.intake import commit_event
-from telephony_crm.providers.asterisk import connector
+from telephony_crm.calls.intake import call_lock, commit_event
+from telephony_crm.providers.asterisk import site_worker
+from telephony_crm.providers.asterisk.connector import AsteriskConnector
+from telephony_crm.providers.asterisk.mapper import LOST_CALL
+from telephony_crm.providers.asterisk.tests import scenarios
 from telephony_crm.providers.asterisk.tests.ami_server import (
 	ReplayAmiServer,
 	ReplaySession,
@@ -21,7 +30,9 @@ from telephony_crm.providers.asterisk.tests.ami_server import (
 from telephony_crm.providers.asterisk.tests.site import (
 	ConnectorThread,
 	ServerThread,
+	SupervisorThread,
 	call_of,
+	call_record,
 	connector_status,
 	make_asterisk_provider,
 	remove_provider,
@@ -37,25 +48,57 @@ NO_LIVE_CHANNELS = [
 ]
 
 
-def call_session(name: str, until: str | None = None, **changes) -> ReplaySession:
-	"""A connector's view of a recorded scenario: its login, then the call's events (up to the first frame
-	for which `until` is in a line, when given)."""
-	session = load_transcript(name)["sessions"][0]
-	frames = session["frames"][:2] + NO_LIVE_CHANNELS  # Login and its answer, then the reconciliation
-	for frame in session["frames"][2:]:
+def call_frames(name: str, until: str | None = None) -> list[dict]:
+	"""A recorded scenario's call as a connector sees it: the PBX's events, without the scenario's own
+	actions and their answers (up to the first frame for which `until` is in a line, when given)."""
+	frames = []
+	for frame in load_transcript(name)["sessions"][0]["frames"]:
 		message = headers(frame["lines"])
 		if frame["from"] == "client" or "Event" not in message or "ActionID" in message:
 			continue  # the scenario's own actions, which a connector does not send
 		if until and any(until in line for line in frame["lines"]):
 			break
 		frames.append(frame)
-	return ReplaySession(session["banner"], frames, secret=SECRET, **changes)
+	return frames
+
+
+def connector_session(frames: list[dict], **changes) -> ReplaySession:
+	"""A connector's session: the recorded login, a reconciliation that finds no live channel, `frames`."""
+	session = load_transcript("inbound_answered")["sessions"][0]
+	return ReplaySession(
+		session["banner"], session["frames"][:2] + NO_LIVE_CHANNELS + frames, secret=SECRET, **changes
+	)
+
+
+def call_session(name: str, until: str | None = None, **changes) -> ReplaySession:
+	return connector_session(call_frames(name, until), **changes)
 
 
 def events_after(name: str, until: str) -> list[dict]:
-	session = call_session(name)
-	index = next(i for i, f in enumerate(session.frames) if any(until in line for line in f["lines"]))
-	return session.frames[index:]
+	frames = call_frames(name)
+	index = next(i for i, f in enumerate(frames) if any(until in line for line in f["lines"]))
+	return frames[index:]
+
+
+def every_call_session(**changes) -> ReplaySession:
+	"""The calls of every scenario on one session, their events interleaved by the PBX's clock."""
+	frames = [frame for scenario in scenarios.SCENARIOS for frame in call_frames(scenario.name)]
+	frames.sort(key=lambda frame: float(headers(frame["lines"])["Timestamp"]))
+	return connector_session(frames, **changes)
+
+
+def as_call_from(frames: list[dict], caller: str, tag: str) -> list[dict]:
+	"""A recorded call's frames as those of another call (its ids tagged) from `caller`."""
+
+	def rewrite(line: str) -> str:
+		key, _, value = line.partition(": ")
+		if key.endswith(("Uniqueid", "Linkedid")):
+			return f"{key}: {value}-{tag}"
+		if key == "CallerIDNum" and value == scenarios.CALLER:
+			return f"{key}: {caller}"
+		return line
+
+	return [{**frame, "lines": [rewrite(line) for line in frame["lines"]]} for frame in frames]
 
 
 class TestConnectorOnRecordedTraffic(FrappeTestCase):
@@ -173,6 +216,22 @@ class TestConnectorOnRecordedTraffic(FrappeTestCase):
 		self.assertIn("Authentication failed", status)
 		self.assertNotIn(SECRET, status + "".join(logs.output))
 
+	def test_calls_from_withheld_or_odd_numbers_are_logged(self):
+		call_id = load_transcript("inbound_answered")["call_id"]
+		frames = call_frames("inbound_answered")
+		tags = {caller: str(n) for n, caller in enumerate(scenarios.ODD_CALLERS)}
+		self.start([connector_session([f for c, tag in tags.items() for f in as_call_from(frames, c, tag)])])
+		with ConnectorThread(self.provider.name):
+			logged = {
+				caller: wait_until(lambda: _ended(self.provider.name, f"{call_id}-{tag}"), what=repr(caller))
+				for caller, tag in tags.items()
+			}
+		for caller, number in scenarios.ODD_CALLERS.items():
+			with self.subTest(caller=caller):
+				call = logged[caller]
+				self.assertEqual((call.status, call.caller_number), ("Completed", number))
+				self.assertEqual(call.answered_by, self.agents["101"])
+
 
 def _ended(provider: str, call_id: str):
 	call = call_of(provider, call_id)
@@ -185,25 +244,242 @@ def _site_time(unix_seconds: float) -> float:
 	return from_unix_seconds(unix_seconds).timestamp()
 
 
-class TestDatabaseReconnect(unittest.TestCase):
-	"""The connector outlives database connections: a dropped one is renewed and the event kept."""
+class TestTwoConnectorsOnOnePbx(FrappeTestCase):
+	"""A standby connector following the same PBX changes nothing: provider `pair` has two connectors,
+	`solo` one, and they follow the same traffic."""
 
-	def test_event_is_recorded_after_the_database_connection_is_renewed(self):
-		event = object()
-		lost = pymysql.InterfaceError(0, "")
-		with (
-			patch.object(connector, "commit_event", side_effect=[lost, None]) as commit,
-			patch.object(frappe.db, "connect") as connect,
-		):
-			connector.commit_reconnecting(event)
+	def setUp(self):
+		self.extensions = tuple(sorted(scenarios.EXTENSIONS))
+
+	def provider_replaying(self, sessions: list[ReplaySession]):
+		server = ServerThread(ReplayAmiServer(sessions)).__enter__()
+		self.addCleanup(server.__exit__)
+		provider, agents = make_asterisk_provider(server.port, SECRET, extensions=self.extensions)
+		self.addCleanup(remove_provider, provider.name)
+		return provider.name, agents, server.server
+
+	def test_two_connectors_record_what_one_does(self):
+		solo, solo_agents, solo_server = self.provider_replaying([every_call_session(closed=True)])
+		pair, pair_agents, pair_server = self.provider_replaying([every_call_session(closed=True)] * 2)
+		with ConnectorThread(solo), ConnectorThread(pair), ConnectorThread(pair):
+			# A connector that connects again has recorded all its session.
+			wait_until(lambda: solo_server.attempts >= 2 and pair_server.attempts >= 4, what="the replays")
+		frappe.db.rollback()
+		call_ids = _call_ids(solo)
+		self.assertEqual(len(call_ids), len(scenarios.SCENARIOS))
+		for call_id in call_ids:
+			with self.subTest(call_id):
+				self.assertEqual(
+					call_record(pair, call_id, pair_agents), call_record(solo, call_id, solo_agents)
+				)
+
+	def test_two_connectors_back_after_a_drop_end_a_lost_call_once(self):
+		transcript = load_transcript("connector_ended_while_away")
+		before, after = (ReplaySession.recorded(s) for s in transcript["sessions"])
+		solo, solo_agents, solo_server = self.provider_replaying([before, after])
+		pair, pair_agents, pair_server = self.provider_replaying([before, before, after, after])
+		# Slow enough to reconnect that both have had their first session first.
+		delays = (1.0,)
+		with ConnectorThread(solo, delays), ConnectorThread(pair, delays), ConnectorThread(pair, delays):
+			wait_until(lambda: solo_server.attempts >= 3 and pair_server.attempts >= 6, what="the replays")
+		frappe.db.rollback()
+		solo_call, pair_call = (
+			call_record(provider, transcript["call_id"], agents)
+			for provider, agents in ((solo, solo_agents), (pair, pair_agents))
+		)
+		ends = [event for event in pair_call["events"] if event[0] == "ended"]
+		self.assertEqual([end[5] for end in ends], [LOST_CALL])
+		# The end is a guess at reconnect time, so its time is each connector's own.
+		self.assertEqual(_without_times(pair_call), _without_times(solo_call))
+		self.assertEqual((pair_call["status"], pair_call["answered_by"]), ("Completed", "101"))
+
+	def test_a_standby_that_joins_mid_call_records_what_one_connector_does(self):
+		"""It finds calls up that it only sees in part, and leaves their ends to the connector that saw
+		them whole."""
+		session = every_call_session(closed=True)
+		events = [f for f in session.frames if "Timestamp" in headers(f["lines"])]
+		before = events[: len(events) // 2]
+		joined = threading.Event()
+		self.addCleanup(joined.set)
+		whole = replace(session, hold={len(session.frames) - len(events) + len(before): joined})
+		login = session.frames[:2]
+		part = ReplaySession(
+			session.banner,
+			login + events[len(before) :],
+			secret=SECRET,
+			closed=True,
+			live_channels=_live_channels(before),
+			hold={len(login): joined},
+		)
+		solo, solo_agents, solo_server = self.provider_replaying([every_call_session(closed=True)])
+		pair, pair_agents, pair_server = self.provider_replaying([whole, part])
+		options = {"partial_end_delay": 2}
+		with ConnectorThread(solo, **options), ConnectorThread(pair, **options):
+			wait_until(
+				lambda: _event_count(pair) == _events_mapped(before), what="the first half of the calls"
+			)
+			with ConnectorThread(pair, **options) as standby:
+				wait_until(lambda: _listed_channels(pair_server) == 2, what="the standby's reconciliation")
+				time.sleep(0.5)  # for it to read the open calls
+				joined.set()
+				wait_until(
+					lambda: solo_server.attempts >= 2 and pair_server.attempts >= 4, what="the replays"
+				)
+				time.sleep(options["partial_end_delay"] + 1)
+				partly_seen = [c for c in _call_ids(pair) if standby.connector.mapper.partly_seen(c)]
+		self.assertGreater(len(partly_seen), 3)
+		for call_id in _call_ids(solo):
+			with self.subTest(call_id):
+				self.assertEqual(
+					call_record(pair, call_id, pair_agents), call_record(solo, call_id, solo_agents)
+				)
+
+
+def _live_channels(frames: list[dict]) -> list[dict]:
+	"""The channels that `frames` leave up, as CoreShowChannels lists them."""
+	live = {}
+	for frame in frames:
+		message = headers(frame["lines"])
+		if message.get("Event") == "Newchannel":
+			live[message["Uniqueid"]] = {key: message[key] for key in ("Channel", "Uniqueid", "Linkedid")}
+		elif message.get("Event") == "Hangup":
+			live.pop(message.get("Uniqueid"), None)
+	return list(live.values())
+
+
+def _events_mapped(frames: list[dict]) -> int:
+	"""How many call events the site records from `frames` (a repeated one once)."""
+	mapper = scenarios.mapper()
+	return len({(e.call_id, e.key) for frame in frames for e in mapper.feed(headers(frame["lines"]))})
+
+
+def _event_count(provider: str) -> int:
+	return frappe.db.count("Telephony Call Event", {"parent": ("in", _call_names(provider) or [""])})
+
+
+def _call_names(provider: str) -> list[str]:
+	return frappe.get_all("Telephony Call Log", {"provider": provider}, pluck="name")
+
+
+def _call_ids(provider: str) -> list[str]:
+	return frappe.get_all("Telephony Call Log", {"provider": provider}, pluck="call_id")
+
+
+def _listed_channels(server: ReplayAmiServer) -> int:
+	return sum(action.get("Action") == "CoreShowChannels" for action in server.received)
+
+
+def _without_times(record: dict) -> dict:
+	events = [
+		(event, extension, status, raw) for event, _time, extension, status, _d, raw, _u in record["events"]
+	]
+	times = ("ended_at", "talk_duration")
+	return {**{k: v for k, v in record.items() if k not in times}, "events": events}
+
+
+class TestSupervisor(FrappeTestCase):
+	"""follow_providers, the bench command's loop, following several providers at once."""
+
+	def provider_replaying(self, *sessions: ReplaySession):
+		server = ServerThread(ReplayAmiServer(list(sessions))).__enter__()
+		self.addCleanup(server.__exit__)
+		provider, _agents = make_asterisk_provider(server.port, SECRET)
+		self.addCleanup(remove_provider, provider.name)
+		return provider.name, server.server
+
+	def supervise(self, **options) -> None:
+		supervisor = SupervisorThread(**options).__enter__()
+		self.addCleanup(supervisor.__exit__)
+
+	def test_a_call_waiting_for_its_lock_holds_up_no_other_provider(self):
+		call_id = load_transcript("inbound_answered")["call_id"]
+		waiting, waiting_server = self.provider_replaying(call_session("inbound_answered"))
+		flowing, flowing_server = self.provider_replaying(call_session("inbound_answered"))
+		# Held from this test's connection, as a web request saving the call would.
+		with call_lock(waiting, call_id):
+			self.supervise(keepalive_seconds=0.2)
+			wait_until(
+				lambda: (
+					_ended(flowing, call_id) and _pings(waiting_server) >= 3 and _pings(flowing_server) >= 3
+				),
+				timeout=8,
+				what="the other provider's call, and both providers' pings",
+			)
+			self.assertIsNone(call_of(waiting, call_id))
+		call = wait_until(lambda: _ended(waiting, call_id), what="the waiting call, once its lock is free")
+		self.assertEqual(call.status, "Completed")
+		self.assertEqual((waiting_server.connections, flowing_server.connections), (1, 1))
+
+	def test_a_connector_that_dies_is_logged_and_started_again(self):
+		call_id = load_transcript("inbound_answered")["call_id"]
+		provider, _server = self.provider_replaying(call_session("inbound_answered"))
+		with self.assertLogs("telephony_crm.asterisk", "ERROR") as logs:
+			self.supervise(make_connector=_dying_once(provider))
+			call = wait_until(lambda: _ended(provider, call_id), what="the call, after the restart")
+			status = wait_until(
+				lambda: "; restarted" in connector_status(provider) and connector_status(provider),
+				what="the restart in the status",
+			)
+		self.assertEqual(call.status, "Completed")
+		self.assertRegex(
+			status, r" connected; restarted [-\d]+ [:\d]+ after error: RuntimeError: database gone$"
+		)
+		death = next(r for r in logs.records if "stopped by an error" in r.getMessage())
+		self.assertEqual(str(death.exc_info[1]), "database gone")  # logged with its traceback
+
+
+def _pings(server: ReplayAmiServer) -> int:
+	return sum(action.get("Action") == "Ping" for action in server.received)
+
+
+def _dying_once(provider: str):
+	"""Connectors as the supervisor makes them, except that the provider's first dies at once."""
+	died = []
+
+	async def die():
+		died.append(True)
+		raise RuntimeError("database gone")
+
+	def make(settings, restart_note=None):
+		connector = AsteriskConnector(settings, restart_note=restart_note)
+		if settings.provider == provider and not died:
+			connector.follow_reconnecting = die
+		return connector
+
+	return make
+
+
+class TestSiteWorker(FrappeTestCase):
+	def test_jobs_run_in_order_on_a_connection_of_their_own(self):
+		worker = site_worker.SiteWorker("test-worker")
+		self.addCleanup(worker.close)
+		done = []
+
+		async def jobs():
+			await asyncio.gather(*(worker.run(done.append, n) for n in range(20)))
+			return await worker.run(_connection_id)
+
+		self.assertNotEqual(asyncio.run(jobs()), _connection_id())
+		self.assertEqual(done, list(range(20)))
+
+
+def _connection_id() -> int:
+	return frappe.db.sql("SELECT CONNECTION_ID()")[0][0]
+
+
+class TestDatabaseReconnect(unittest.TestCase):
+	"""The connector outlives database connections: a dropped one is renewed and the job run again."""
+
+	def test_a_job_is_run_again_after_the_database_connection_is_renewed(self):
+		job = Mock(side_effect=[pymysql.InterfaceError(0, ""), "recorded"])
+		with patch.object(frappe.db, "connect") as connect:
+			self.assertEqual(site_worker.reconnecting(job, "event"), "recorded")
 		connect.assert_called_once()
-		self.assertEqual(commit.call_count, 2)
+		self.assertEqual(job.call_count, 2)
 
 	def test_other_errors_are_not_retried(self):
-		with (
-			patch.object(connector, "commit_event", side_effect=frappe.ValidationError("bad")),
-			patch.object(frappe.db, "connect") as connect,
-			self.assertRaises(frappe.ValidationError),
-		):
-			connector.commit_reconnecting(object())
+		job = Mock(side_effect=frappe.ValidationError("bad"))
+		with patch.object(frappe.db, "connect") as connect, self.assertRaises(frappe.ValidationError):
+			site_worker.reconnecting(job, "event")
 		connect.assert_not_called()
+		job.assert_called_once()

@@ -1,12 +1,14 @@
 """The connector against a real Asterisk, through a recording proxy that can cut the line: a dropped
 connection mid-call, a PBX restart, a wrong password, and click-to-call and reject through the provider.
 With TELEPHONY_AMI_RECORD=1 the connector's sessions become the fixtures test_connector replays.
+Then a standby: two connectors following the PBX for one provider record what one does for another.
 
 The restart needs TELEPHONY_TEST_ASTERISK, the asterisk binary that can stop and start the PBX."""
 
 import asyncio
 import os
 import subprocess
+import time
 import unittest
 
 import frappe
@@ -15,6 +17,7 @@ from frappe.tests.utils import FrappeTestCase
 from telephony_crm.calls.events import Direction, EventType
 from telephony_crm.calls.intake import commit_event
 from telephony_crm.providers import get_provider
+from telephony_crm.providers.asterisk.mapper import LOST_CALL
 from telephony_crm.providers.asterisk.protocol import AmiClient
 from telephony_crm.providers.asterisk.tests import scenarios
 from telephony_crm.providers.asterisk.tests.ami_server import RecordingProxy, headers, save_transcript
@@ -23,6 +26,7 @@ from telephony_crm.providers.asterisk.tests.site import (
 	ConnectorThread,
 	ServerThread,
 	call_of,
+	call_record,
 	connector_state,
 	connector_status,
 	make_asterisk_provider,
@@ -34,6 +38,20 @@ from telephony_crm.tests.factories import call_event, unique
 
 LIVE = live_ami()
 ASTERISK = os.environ.get("TELEPHONY_TEST_ASTERISK")
+# Scenarios that need no action of their own and end within seconds, placed at the same time.
+STANDBY_SCENARIOS = (
+	"inbound_answered",
+	"inbound_busy",
+	"inbound_congestion",
+	"inbound_cancelled",
+	"ring_group_answered",
+	"blind_transfer",
+	"outbound_answered",
+	"outbound_busy",
+	"internal_answered",
+)
+# How long the slower connector of two may take over the last events after the other's are recorded.
+SETTLE_SECONDS = 2
 
 
 @unittest.skipUnless(LIVE, SKIP_REASON)
@@ -158,6 +176,131 @@ class TestLiveConnector(FrappeTestCase):
 			"Telephony Call Event", {"parent": call}, ["event", "raw_status"], order_by="event_time"
 		)
 		return [e.raw_status for e in events if e.event == "ended"][-1]
+
+
+@unittest.skipUnless(LIVE, SKIP_REASON)
+class TestLiveStandbyConnector(FrappeTestCase):
+	"""Provider `pair` follows the PBX with two connectors, `solo` with one; the same calls must leave the
+	same records on both."""
+
+	def setUp(self):
+		# The pair's connections go through a proxy, so that the test can cut both at once.
+		self.proxy = ServerThread(RecordingProxy(LIVE.host, LIVE.port)).__enter__()
+		self.addCleanup(self.proxy.__exit__)
+		self.solo, self.solo_agents = self.make_provider(LIVE.host, LIVE.port)
+		self.pair, self.pair_agents = self.make_provider("127.0.0.1", self.proxy.port)
+
+	def make_provider(self, host: str, port: int):
+		provider, agents = make_asterisk_provider(
+			port, LIVE.secret, host, LIVE.username, extensions=tuple(sorted(scenarios.EXTENSIONS))
+		)
+		self.addCleanup(remove_provider, provider.name)
+		return provider.name, agents
+
+	def connectors(self, **options) -> list[ConnectorThread]:
+		"""The solo connector and the pair's two."""
+		return [ConnectorThread(name, **options) for name in (self.solo, self.pair, self.pair)]
+
+	def follow(self, *threads: ConnectorThread) -> tuple[ConnectorThread, ...]:
+		"""Start the connectors and wait until they are logged in."""
+		for thread in threads:
+			thread.__enter__()
+			self.addCleanup(thread.__exit__)
+		wait_until(lambda: all(thread.logged_in for thread in threads), what="logged-in connectors")
+		return threads
+
+	def place(self, originate: dict) -> str:
+		call_id = unique("standby")
+		asyncio.run(_originate({**originate, "ChannelId": call_id}))
+		return call_id
+
+	def wait_for_ends(self, call_ids: list[str], timeout: float = 60) -> None:
+		for call_id in call_ids:
+			wait_until(
+				lambda: all(_has_ended(provider, call_id) for provider in (self.solo, self.pair)),
+				timeout,
+				f"the end of {call_id}",
+			)
+		time.sleep(SETTLE_SECONDS)
+		frappe.db.rollback()
+
+	def records(self, call_id: str) -> tuple[dict, dict]:
+		return (
+			call_record(self.solo, call_id, self.solo_agents),
+			call_record(self.pair, call_id, self.pair_agents),
+		)
+
+	def test_a_standby_records_what_one_connector_does(self):
+		self.follow(*self.connectors())
+		call_ids = [self.place(scenarios.BY_NAME[name].originate) for name in STANDBY_SCENARIOS]
+		callers = {self.place(scenarios.inbound_from(caller)): caller for caller in scenarios.ODD_CALLERS}
+		self.wait_for_ends(call_ids + list(callers))
+		for call_id in call_ids + list(callers):
+			with self.subTest(call_id):
+				solo, pair = self.records(call_id)
+				self.assertEqual(pair, solo)
+				self.assertEqual(len([e for e in solo["events"] if e[0] == "ended"]), 1)
+		for call_id, caller in callers.items():
+			with self.subTest(caller=caller):
+				call = call_of(self.pair, call_id)
+				self.assertEqual(
+					(call.status, call.caller_number), ("Completed", scenarios.ODD_CALLERS[caller])
+				)
+
+	def test_a_standby_started_mid_call_records_what_one_connector_does(self):
+		"""It sees the calls that are up when it starts only in part, and leaves their ends to the other."""
+		solo, first, standby = self.connectors(partial_end_delay=SETTLE_SECONDS / 2)
+		self.follow(solo, first)
+		call_ids = [
+			self.place(originate)
+			for originate in (
+				scenarios.inbound("5551000", __TALK_SECS=6),
+				scenarios.inbound("5552000", __TALK_SECS=6),
+				scenarios.inbound("5551191", CALLER_SECS=5),
+				scenarios.from_extension("101", "0612345678", __TALK_SECS=6),
+			)
+		]
+		wait_until(
+			lambda: (c := call_of(self.pair, call_ids[0])) and c.status == "In Progress", 30, "an answer"
+		)
+		self.follow(standby)
+		self.wait_for_ends(call_ids)
+		self.assertTrue(all(standby.connector.mapper.partly_seen(call_id) for call_id in call_ids))
+		for call_id in call_ids:
+			with self.subTest(call_id):
+				solo_record, pair_record = self.records(call_id)
+				self.assertEqual(pair_record, solo_record)
+
+	def test_the_standby_carries_on_when_the_other_connector_stops(self):
+		_solo, first, _second = self.follow(*self.connectors())
+		call_id = self.place(scenarios.inbound("5551000", __TALK_SECS=6))
+		wait_until(lambda: (c := call_of(self.pair, call_id)) and c.status == "In Progress", 30, "the answer")
+		first.__exit__()
+		self.wait_for_ends([call_id])
+		solo, pair = self.records(call_id)
+		self.assertEqual(pair, solo)
+		self.assertEqual((pair["status"], pair["answered_by"]), ("Completed", "101"))
+
+	def test_two_connectors_back_after_a_drop_end_a_lost_call_once(self):
+		self.follow(*self.connectors(reconnect_delays=(8,)))
+		call_id = self.place(scenarios.inbound("5551000", __TALK_SECS=2))
+		wait_until(lambda: (c := call_of(self.pair, call_id)) and c.status == "In Progress", 30, "the answer")
+		self.proxy.call(self.proxy.server.drop)
+		self.wait_for_ends([call_id])
+		solo, pair = self.records(call_id)
+		# The solo connector saw the hang-up; both of the pair guessed the end after the reconnect.
+		self.assertEqual(_ends(solo), ["hangup: Normal Clearing"])
+		self.assertEqual(_ends(pair), [LOST_CALL])
+		self.assertEqual((pair["status"], pair["answered_by"]), (solo["status"], solo["answered_by"]))
+
+
+def _has_ended(provider: str, call_id: str) -> bool:
+	call = call_of(provider, call_id)
+	return bool(call and call.ended_at)
+
+
+def _ends(record: dict) -> list[str]:
+	return [raw_status for event, *_, raw_status, _url in record["events"] if event == "ended"]
 
 
 async def _originate(fields: dict) -> None:

@@ -42,6 +42,18 @@ class TestRecordedScenarios(unittest.TestCase):
 			with self.subTest(scenario.name):
 				scenarios.check(self, scenario, call_id, [e for e in events if e.call_id == call_id])
 
+	def test_withheld_or_odd_caller_numbers_pass_through(self):
+		_, messages = recorded_events("inbound_answered")
+		for caller, number in scenarios.ODD_CALLERS.items():
+			with self.subTest(caller=caller):
+				odd = [
+					{**m, "CallerIDNum": caller} if m.get("CallerIDNum") == scenarios.CALLER else m
+					for m in messages
+				]
+				events = scenarios.map_events(odd)
+				self.assertEqual({e.caller_number for e in events}, {number})
+				self.assertEqual([e.event for e in events][-1], EventType.ENDED)
+
 	def test_events_of_an_ended_call_do_not_start_it_again(self):
 		_, messages = recorded_events("inbound_busy")
 		events = scenarios.map_events(messages + messages[-3:])
@@ -201,6 +213,20 @@ class TestReconcile(unittest.TestCase):
 		rest = [e for m in live[10:] for e in mapper.feed(m)]
 		self.assertEqual(rest[-1].event, EventType.ENDED)
 		self.assertEqual(rest[-1].call_id, live_id)
+
+	def test_calls_up_at_a_reconnect_are_partly_seen(self):
+		up_id, up = recorded_events("ring_group_answered")
+		later_id, later = recorded_events("inbound_busy")
+		mapper = scenarios.mapper()
+		live_channels = [
+			{"Channel": m["Channel"], "Uniqueid": m["Uniqueid"], "Linkedid": up_id}
+			for m in up[:10]
+			if m.get("Event") == "Newchannel"
+		]
+		mapper.reconcile(live_channels, {up_id}, float(up[10]["Timestamp"]))
+		events = [e for m in up[10:] + later for e in mapper.feed(m)]
+		self.assertEqual([e.call_id for e in events if e.event == EventType.ENDED], [up_id, later_id])
+		self.assertEqual((mapper.partly_seen(up_id), mapper.partly_seen(later_id)), (True, False))
 
 	def test_originate_that_fails_before_any_channel_ends_the_call(self):
 		mapper = scenarios.mapper()
