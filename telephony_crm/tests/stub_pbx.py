@@ -5,7 +5,19 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class StubPBX:
+class LocalServer:
+	"""A stub's HTTP server (`self.server`, served by `self.thread`), running for a `with` block."""
+
+	def __enter__(self):
+		self.thread.start()
+		return self
+
+	def __exit__(self, *exc):
+		self.server.shutdown()
+		self.server.server_close()
+
+
+class StubPBX(LocalServer):
 	def __init__(self, status: int = 200):
 		self.status = status
 		self.commands: list[dict] = []
@@ -36,11 +48,3 @@ class StubPBX:
 	@property
 	def url(self) -> str:
 		return f"http://127.0.0.1:{self.server.server_port}/control"
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.server.shutdown()
-		self.server.server_close()

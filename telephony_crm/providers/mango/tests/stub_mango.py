@@ -12,13 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from telephony_crm.providers.mango.signing import sign
+from telephony_crm.tests.stub_pbx import LocalServer
 
 WRONG_SIGNATURE = 3102  # the 31xx class: parameters or credentials
 BAD_PARAMETERS = 3100
 NOT_FOUND = 3300
 
 
-class StubMango:
+class StubMango(LocalServer):
 	def __init__(
 		self, api_key: str, salt: str, *, callback_result: int = 1000, file_origin: str | None = None
 	):
@@ -87,14 +88,6 @@ class StubMango:
 
 	def take_file(self, token: str) -> bytes | None:
 		return self._links.pop(token, None)
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.server.shutdown()
-		self.server.server_close()
 
 
 def _handler(stub: StubMango):

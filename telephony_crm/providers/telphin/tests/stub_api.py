@@ -9,11 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from telephony_crm.providers.telphin.tests import fixtures
+from telephony_crm.tests.stub_pbx import LocalServer
 
 RECORDING_BYTES = b"ID3" + bytes(range(256)) * 512  # an MP3's header, and 128 KB of sound
 
 
-class StubTelphin:
+class StubTelphin(LocalServer):
 	def __init__(self, app_id: str = fixtures.APP_ID, app_secret: str = fixtures.APP_SECRET):
 		self.credentials = (app_id, app_secret)
 		self.expires_in = 3600
@@ -39,14 +40,6 @@ class StubTelphin:
 		self.subscriptions.setdefault(str(extension_id), []).append(
 			{"id": next(self._ids), "url": url, "event_type": event_type, "method": "POST"}
 		)
-
-	def __enter__(self):
-		self.thread.start()
-		return self
-
-	def __exit__(self, *exc):
-		self.server.shutdown()
-		self.server.server_close()
 
 	# Routes: (method, path pattern) -> handler(match, request) -> (status, body[, headers])
 
