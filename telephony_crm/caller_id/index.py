@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import frappe
 
 from telephony_crm.caller_id.numbers import normalize_number, site_region
+from telephony_crm.calls.validation import clean_text
 
 INDEX_DOCTYPE = "Telephony Phone Index"
 _FIELDS = ("name", "phone", "reference_doctype", "reference_name", "customer", "title")
@@ -42,7 +43,8 @@ def index_rows(doc, region: str | None) -> list[dict]:
 		numbers += [row.get(field) for row in doc.get(table) or ()]
 	keys = dict.fromkeys(filter(None, (normalize_number(n, region) for n in numbers)))
 	customer = doc.name if doc.doctype == "Customer" else _linked_customer(doc)
-	title = doc.get(source.title_field) or doc.name
+	# Copied into calls and popups by plain SQL: kept as plain text.
+	title = clean_text(doc.get(source.title_field) or doc.name)
 	return [
 		{
 			"phone": key,

@@ -21,6 +21,7 @@ import frappe
 from telephony_crm.calls.events import CallEvent, CallStatus, EventType
 from telephony_crm.calls.intake import call_lock, commit_event
 from telephony_crm.calls.times import from_unix_seconds, site_now
+from telephony_crm.calls.validation import clean_text
 from telephony_crm.providers import SETTINGS_DOCTYPE
 from telephony_crm.providers.asterisk.channels import ChannelTemplate
 from telephony_crm.providers.asterisk.mapper import CallMapper, MapperConfig
@@ -294,5 +295,6 @@ def end_if_open(event: CallEvent) -> None:
 
 
 def write_status(provider: str, state: str) -> None:
-	status = f"{site_now():%Y-%m-%d %H:%M:%S} {state}"
+	# The state may quote the PBX (a login refusal's message): stored as plain text.
+	status = f"{site_now():%Y-%m-%d %H:%M:%S} {clean_text(state, 1000)}"
 	frappe.db.set_value(SETTINGS_DOCTYPE, provider, "ami_status", status, update_modified=False)

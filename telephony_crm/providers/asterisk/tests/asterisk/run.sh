@@ -10,7 +10,7 @@
 set -eu
 
 LAB=$(cd "$(dirname "$0")" && pwd -P)
-RUN=${LAB_PBX_RUN:-/tmp/telephony-lab-pbx}
+RUN=${LAB_PBX_RUN:-${TMPDIR:-/tmp}/telephony-lab-pbx}
 BIN=${ASTERISK:-$(command -v asterisk || true)}
 [ -x "$BIN" ] || { echo "run.sh: no asterisk binary: put it on PATH or set ASTERISK" >&2; exit 1; }
 BIN=$(readlink -f "$BIN")
