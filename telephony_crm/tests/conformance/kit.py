@@ -163,6 +163,9 @@ class ProviderKit:
 		raise NotImplementedError
 		yield
 
+	def close(self) -> None:
+		"""Stop whatever the kit started for the test class (a stub PBX, a connector)."""
+
 	def placed_call_id(self, placed: dict, commands: list[dict]) -> str:
 		"""The id the provider reports a call placed from the desk under (default: the app's own)."""
 		return frappe.db.get_value(CALL, placed["call"], "call_id")
@@ -200,6 +203,7 @@ class ConformanceTests:
 	@classmethod
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
+		cls.kit.close()
 		delete_calls(cls.provider.name)
 		frappe.db.commit()
 		super().tearDownClass()

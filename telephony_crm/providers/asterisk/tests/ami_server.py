@@ -41,6 +41,11 @@ def headers(lines: list[str]) -> dict:
 	return message
 
 
+def frame_headers(raw: bytes) -> dict:
+	"""The headers of one raw frame, FRAME_END included."""
+	return headers(_lines(raw[: -len(FRAME_END)]))
+
+
 def _is_noise(message: dict) -> bool:
 	event = message.get("Event")
 	return event in _NOISE or (event == "VarSet" and message.get("Variable") != "MIXMONITOR_FILENAME")
@@ -214,7 +219,7 @@ class _Player:
 	async def _listen(self, reader):
 		"""Hand the recorded actions to the player in turn; answer any other action at once."""
 		while True:
-			message = headers(_lines((await reader.readuntil(FRAME_END))[: -len(FRAME_END)]))
+			message = frame_headers(await reader.readuntil(FRAME_END))
 			self.received.append(message)
 			if self.expected and message.get("Action", "").lower() == self.expected[0]["Action"].lower():
 				self.expected.pop(0)

@@ -163,14 +163,20 @@ class SiteLoopThread:
 
 
 class ConnectorThread(SiteLoopThread):
-	"""`with ConnectorThread(provider):` runs the provider's connector (AsteriskConnector with `options`)
-	until the block ends."""
+	"""`with ConnectorThread(provider):` runs the provider's connector (`connector_class`, AsteriskConnector
+	by default, with `options`) until the block ends."""
 
 	def __init__(
-		self, provider: str, reconnect_delays=(0.2, 0.5, 1.0), keepalive_seconds: float = 300, **options
+		self,
+		provider: str,
+		reconnect_delays=(0.2, 0.5, 1.0),
+		keepalive_seconds: float = 300,
+		connector_class=AsteriskConnector,
+		**options,
 	):
 		super().__init__()
 		self.provider = provider
+		self.connector_class = connector_class
 		self.options = {
 			"reconnect_delays": reconnect_delays,
 			"keepalive_seconds": keepalive_seconds,
@@ -185,7 +191,7 @@ class ConnectorThread(SiteLoopThread):
 
 	async def main(self):
 		settings = AmiSettings.from_doc(frappe.get_doc(SETTINGS_DOCTYPE, self.provider))
-		self.connector = AsteriskConnector(settings, **self.options)
+		self.connector = self.connector_class(settings, **self.options)
 		await self.connector.run()
 
 
