@@ -259,9 +259,20 @@ class TestTwoConnectorsOnOnePbx(FrappeTestCase):
 		return provider.name, agents, server.server
 
 	def test_two_connectors_record_what_one_does(self):
+		# Both of the pair log in before the calls start. One that logged in mid-call would be told of the
+		# live channels by a real PBX; the replay tells it of none, and so it would end those calls.
+		both_in = threading.Event()
+		self.addCleanup(both_in.set)
+		paired = every_call_session(closed=True, hold={2 + len(NO_LIVE_CHANNELS): both_in})
 		solo, solo_agents, solo_server = self.provider_replaying([every_call_session(closed=True)])
-		pair, pair_agents, pair_server = self.provider_replaying([every_call_session(closed=True)] * 2)
+		pair, pair_agents, pair_server = self.provider_replaying([paired, paired])
 		with ConnectorThread(solo), ConnectorThread(pair), ConnectorThread(pair):
+			wait_until(
+				lambda: [m.get("Action") for m in pair_server.received].count("CoreShowChannels") >= 2,
+				what="both connectors of the pair to log in",
+			)
+			time.sleep(1)  # for their reconciliations to read the open calls
+			both_in.set()
 			# A connector that connects again has recorded all its session.
 			wait_until(lambda: solo_server.attempts >= 2 and pair_server.attempts >= 4, what="the replays")
 		frappe.db.rollback()
