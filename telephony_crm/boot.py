@@ -1,8 +1,11 @@
 import frappe
 
+from telephony_crm.recordings.access import DOWNLOAD, LISTEN, may
+
 
 def boot_session(bootinfo):
-	"""What the desk needs before the first call: whether to show popups, and where."""
+	"""What the desk needs before the first call: whether to show popups, and where; whether to offer
+	players and downloads of recordings (the endpoints check again)."""
 	if frappe.session.user == "Guest":
 		return
 	settings = frappe.get_cached_doc("Telephony Settings")
@@ -10,4 +13,6 @@ def boot_session(bootinfo):
 		"popups_enabled": bool(settings.popups_enabled),
 		"popup_bottom_offset": settings.popup_bottom_offset or 0,
 		"realtime_event": "telephony_crm:call",
+		"can_listen_recordings": may(LISTEN),
+		"can_download_recordings": may(DOWNLOAD),
 	}

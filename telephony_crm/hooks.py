@@ -54,4 +54,10 @@ boot_session = "telephony_crm.boot.boot_session"
 app_include_js = "telephony_crm.bundle.js"
 app_include_css = "telephony_crm.bundle.css"
 
+scheduler_events = {
+	# Recording copies whose pause after a failure is over (the first pause is a minute).
+	"cron": {"* * * * *": ["telephony_crm.recordings.copy.retry_due"]},
+	"daily": ["telephony_crm.recordings.retention.apply_retention"],
+}
+
 default_log_clearing_doctypes = {"Telephony Request Log": 30}

@@ -1,33 +1,29 @@
-"""Listening to a call's recording kept at its provider: through the app, with the call's permissions.
-
-The provider's URL and credentials never reach the browser: the app fetches the file from the
-provider's own API and streams it on.
-"""
+"""Listening to and downloading a call's recording: through the app, with the call's permissions and
+the recording rights of Telephony Settings. The provider's URL and credentials never reach the browser."""
 
 import frappe
-from frappe import _
 from werkzeug.wrappers import Response
 
-from telephony_crm.calls.engine import CALL_DOCTYPE
-from telephony_crm.calls.validation import clean_text
-from telephony_crm.providers import get_provider
-from telephony_crm.providers.base import ProviderCommandError, WebhookRefused
+from telephony_crm.recordings import copy
+from telephony_crm.recordings.access import DOWNLOAD, LISTEN, checked_call
+from telephony_crm.recordings.playback import recording_response
+from telephony_crm.roles import sees_all_calls
 
 
-@frappe.whitelist()
-def download(call: str) -> Response:
-	"""GET /api/method/telephony_crm.api.recordings.download?call=CALL-..."""
-	doc = frappe.get_doc(CALL_DOCTYPE, call)
-	doc.check_permission("read")
-	if not doc.recording_id:
-		raise frappe.DoesNotExistError(_("Call {0} has no recording kept at its provider").format(call))
-	try:
-		recording = get_provider(doc.provider, enabled_only=False).fetch_recording(doc.recording_id)
-	except WebhookRefused as refusal:
-		raise ProviderCommandError(refusal.message)
-	response = Response(recording.chunks, content_type=recording.content_type, direct_passthrough=True)
-	filename = clean_text(recording.filename) or "recording.mp3"
-	response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-	if recording.size:
-		response.headers["Content-Length"] = str(recording.size)
-	return response
+@frappe.whitelist(methods=["GET"])
+def stream(call: str, download: int = 0) -> Response:
+	"""GET /api/method/telephony_crm.api.recordings.stream?call=CALL-...[&download=1]
+
+	Answers Range requests (206) so players can seek."""
+	as_attachment = frappe.utils.cint(download)
+	doc = checked_call(call, DOWNLOAD if as_attachment else LISTEN)
+	return recording_response(doc, as_attachment=bool(as_attachment))
+
+
+@frappe.whitelist(methods=["POST"])
+def copy_again(call: str) -> None:
+	"""Start again a copy to the site that failed (supervisors)."""
+	if not sees_all_calls():
+		frappe.throw(frappe._("Only supervisors can restart the copy of a recording"), frappe.PermissionError)
+	checked_call(call)
+	copy.copy_again(call)

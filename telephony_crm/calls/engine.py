@@ -18,6 +18,8 @@ from telephony_crm.calls.events import CallEvent, Direction, EventType
 from telephony_crm.calls.state import CallState, StoredEvent, fold
 from telephony_crm.calls.times import site_now
 from telephony_crm.calls.validation import check_duration, check_time, clean_text
+from telephony_crm.recordings.queue import copy_if_due
+from telephony_crm.recordings.state import AT_PROVIDER
 
 CALL_DOCTYPE = store.CALL_DOCTYPE
 # What apply_state sets when the caller is not identified anew.
@@ -34,6 +36,8 @@ DERIVED_FIELDS = (
 	"talk_duration",
 	"recording_url",
 	"recording_id",
+	"recording_status",
+	"recording_at_provider",
 	"agent",
 	"answered_by",
 )
@@ -99,6 +103,7 @@ def process_event(event: CallEvent) -> CallResult:
 			save_call(call)
 		else:
 			store.update_call_fields(call, DERIVED_FIELDS, [row, *call.participants[known_participants:]])
+	copy_if_due(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
@@ -118,6 +123,7 @@ def _create_call(event: CallEvent) -> CallResult:
 	if event.reference:
 		add_link(call, *event.reference, origin=PLACED_FROM_LINK)
 	store.insert_call(call)
+	copy_if_due(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
@@ -142,6 +148,9 @@ def apply_state(call) -> bool:
 			"recording_id": state.recording_id,
 		}
 	)
+	if (state.recording_url or state.recording_id) and not call.recording_status:
+		call.recording_status = AT_PROVIDER
+		call.recording_at_provider = 1
 	lines = _lines(call)
 	_assign_agent(call, state, lines)
 	_add_ringing_participants(call, lines)

@@ -10,6 +10,7 @@ from frappe import _
 from frappe.utils.data import cast
 
 from telephony_crm.calls.engine import ADDED_LINK, ENGINE_TABLES, PBX_FACTS
+from telephony_crm.recordings.state import RECORDING_STATE
 
 
 class CallFactsError(frappe.PermissionError):
@@ -24,7 +25,9 @@ def guard_pbx_facts(call) -> None:
 		)
 	stored = call.get_doc_before_save() or frappe.get_doc(call.doctype, call.name)
 	changed = [
-		call.meta.get_label(field) for field in PBX_FACTS if _value(call, field) != _value(stored, field)
+		call.meta.get_label(field)
+		for field in (*PBX_FACTS, *RECORDING_STATE)
+		if _value(call, field) != _value(stored, field)
 	]
 	changed += [
 		call.meta.get_label(table) for table in ENGINE_TABLES if _rows(call, table) != _rows(stored, table)

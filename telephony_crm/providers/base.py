@@ -35,12 +35,15 @@ class ProviderCommandError(frappe.ValidationError):
 
 @dataclass(frozen=True)
 class Recording:
-	"""A recording as a provider's API serves it: its bytes in chunks, what they are, a file name."""
+	"""A recording as a provider's API serves it: its bytes in chunks, what they are, a file name.
+
+	`content_range` is set when the provider answered a Range request with part of the file (206)."""
 
 	chunks: Iterable[bytes]
 	content_type: str = "audio/mpeg"
 	filename: str = "recording.mp3"
 	size: int | None = None
+	content_range: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,18 @@ class TelephonyProvider:
 		"""End a live call (reject it while it rings)."""
 		raise ProviderCommandError(_("{0} cannot hang up calls").format(self.provider_type))
 
-	def fetch_recording(self, recording_id: str) -> "Recording":
-		"""The recording the provider keeps under `recording_id` (a call's `recording_id`), streamed."""
+	def fetch_recording(self, call, byte_range: str | None = None) -> "Recording":
+		"""The call's recording as the provider keeps it (by the call's `recording_id` or
+		`recording_url`), streamed. `byte_range` is the listener's Range header, passed on."""
 		raise ProviderCommandError(_("{0} keeps no recordings the app can fetch").format(self.provider_type))
+
+	def recording_deletion_refusal(self) -> str | None:
+		"""Why this provider's recordings cannot be deleted through it; None when they can."""
+		return _("{0} offers no way to delete recordings from the site").format(self.provider_type)
+
+	def delete_recording(self, call) -> None:
+		"""Delete the call's recording at the provider (done: also when it was gone already)."""
+		raise ProviderCommandError(self.recording_deletion_refusal())
 
 	def webhook_response(self, results: list[CallResult]) -> dict:
 		if len(results) == 1:

@@ -2,6 +2,7 @@
 click-to-call and hang-up are short AMI sessions opened by the request that asks for them."""
 
 import asyncio
+from urllib.parse import urlsplit
 
 from frappe import _
 
@@ -15,12 +16,23 @@ from telephony_crm.providers.base import (
 	TelephonyProvider,
 	WebhookRefused,
 )
+from telephony_crm.providers.recording_fetch import RecordingsAtUrl
 
 COMMAND_TIMEOUT_SECONDS = 10
 
 
-class AsteriskAmiProvider(TelephonyProvider):
+class AsteriskAmiProvider(RecordingsAtUrl, TelephonyProvider):
 	provider_type = "Asterisk AMI"
+
+	def recording_hosts(self) -> list[str]:
+		# The recording URL is built from the admin's template: its host is the one to fetch from.
+		template = (self.settings.recording_url_template or "").strip()
+		return [urlsplit(template).netloc] if template else []
+
+	def recording_deletion_refusal(self) -> str | None:
+		return _(
+			"AMI cannot delete files on the PBX: remove old recordings there (a cron job in the monitor folder)"
+		)
 
 	def authenticate_webhook(self, request) -> None:
 		raise WebhookRefused(

@@ -7,12 +7,16 @@ from telephony_crm.calls.events import CallEvent
 from telephony_crm.providers.base import OriginateRequest, TelephonyProvider, WebhookRefused, secrets_match
 from telephony_crm.providers.generic_webhook.control import send_command
 from telephony_crm.providers.generic_webhook.payload import parse_payload
+from telephony_crm.providers.recording_fetch import RecordingsAtUrl
 
 TOKEN_HEADER = "X-Telephony-Token"
 
 
-class GenericWebhookProvider(TelephonyProvider):
+class GenericWebhookProvider(RecordingsAtUrl, TelephonyProvider):
 	provider_type = "Generic Webhook"
+
+	def recording_hosts(self) -> list[str]:
+		return (self.settings.recording_hosts or "").split()
 
 	def authenticate_webhook(self, request: Request) -> None:
 		token = request.headers.get(TOKEN_HEADER) or request.args.get("token")
@@ -49,3 +53,14 @@ class GenericWebhookProvider(TelephonyProvider):
 
 	def hangup(self, call_id: str) -> None:
 		send_command(self.settings, {"action": "hangup", "call_id": call_id})
+
+	def recording_deletion_refusal(self) -> str | None:
+		if not self.settings.control_url:
+			return _("{0} has no Control URL to send the delete_recording command to").format(self.name)
+		return None
+
+	def delete_recording(self, call) -> None:
+		send_command(
+			self.settings,
+			{"action": "delete_recording", "call_id": call.call_id, "recording_url": call.recording_url},
+		)

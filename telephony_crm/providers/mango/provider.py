@@ -80,5 +80,8 @@ class MangoOfficeProvider(TelephonyProvider):
 			{"command_id": f"tcrm-hangup-{frappe.generate_hash(length=12)}", "call_id": leg},
 		)
 
-	def fetch_recording(self, recording_id: str) -> Recording:
-		return recordings.fetch_recording(self.api, recording_id)
+	def fetch_recording(self, call, byte_range: str | None = None) -> Recording:
+		return recordings.fetch_recording(self.api, call.recording_id, byte_range)
+
+	def recording_deletion_refusal(self) -> str | None:
+		return _("Mango Office's API cannot delete recordings: delete them in the Mango Office account")

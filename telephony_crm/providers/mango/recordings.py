@@ -8,23 +8,25 @@ from frappe import _
 from telephony_crm.providers.base import ProviderCommandError, Recording
 from telephony_crm.providers.http import provider_request
 from telephony_crm.providers.mango.api import MangoApi
+from telephony_crm.providers.recording_fetch import range_header, streamed_recording
 
 FILES_HOST = "files.mango-office.ru"
-CHUNK_BYTES = 64 * 1024
 
 
-def fetch_recording(api: MangoApi, recording_id: str) -> Recording:
+def fetch_recording(api: MangoApi, recording_id: str, byte_range: str | None = None) -> Recording:
 	answer = api.post(
 		"queries/recording/post", {"recording_id": recording_id, "action": "download"}, ok_statuses=(302,)
 	)
 	# One-time links: a second try of the same link would be refused, so none is made.
-	audio = provider_request(api.settings.name, "GET", _file_url(api, answer), stream=True, retry_pauses=())
-	size = audio.headers.get("Content-Length", "")
-	return Recording(
-		chunks=audio.iter_content(CHUNK_BYTES),
-		content_type=audio.headers.get("Content-Type") or "audio/mpeg",
-		size=int(size) if size.isdigit() else None,
+	audio = provider_request(
+		api.settings.name,
+		"GET",
+		_file_url(api, answer),
+		stream=True,
+		retry_pauses=(),
+		headers=range_header(byte_range),
 	)
+	return streamed_recording(audio)
 
 
 def _file_url(api: MangoApi, answer) -> str:

@@ -1,18 +1,15 @@
 """Commands to Telphin: click-to-call (the callback API), hanging up a live call, a recording's file."""
 
-import re
 from urllib.parse import quote
 
 from frappe import _
 
 from telephony_crm.providers.base import OriginateRequest, ProviderCommandError, Recording
+from telephony_crm.providers.recording_fetch import range_header, streamed_recording
 from telephony_crm.providers.telphin import registry
 from telephony_crm.providers.telphin.client import TelphinClient, read_json
 from telephony_crm.providers.telphin.events import ID_PATTERN
 from telephony_crm.providers.telphin.extensions import find_phone
-
-CHUNK_BYTES = 64 * 1024
-_FILENAME = re.compile(r'filename="?([^";]+)"?')
 
 
 def place_callback(client: TelphinClient, request: OriginateRequest) -> str:
@@ -62,26 +59,23 @@ def hang_up(client: TelphinClient, call_id: str) -> None:
 		raise
 
 
-def fetch_recording(client: TelphinClient, recording_id: str) -> Recording:
+def fetch_recording(client: TelphinClient, recording_id: str, byte_range: str | None = None) -> Recording:
 	"""The recording Telphin keeps under `recording_id` (the RecID of a hangup), streamed from its API."""
+	response = client.request(
+		"GET", _record_path(client, recording_id), stream=True, headers=range_header(byte_range)
+	)
+	return streamed_recording(response, default_filename=f"{recording_id}.mp3")
+
+
+def delete_recording(client: TelphinClient, recording_id: str) -> None:
+	"""Delete a recording at Telphin (a 404: it was gone already, which is what was asked)."""
+	client.request("DELETE", _record_path(client, recording_id), ok_statuses=(404,))
+
+
+def _record_path(client: TelphinClient, recording_id: str) -> str:
 	if not ID_PATTERN.match(recording_id or ""):
 		raise ProviderCommandError(_("{0} is not a Telphin recording id").format(recording_id))
-	response = client.request("GET", client.client_path(f"/record/{quote(recording_id)}"), stream=True)
-	size = response.headers.get("Content-Length", "")
-	disposition = _FILENAME.search(response.headers.get("Content-Disposition", ""))
-	return Recording(
-		chunks=_chunks(response),
-		content_type=response.headers.get("Content-Type") or "audio/mpeg",
-		filename=disposition.group(1) if disposition else f"{recording_id}.mp3",
-		size=int(size) if size.isdigit() else None,
-	)
-
-
-def _chunks(response):
-	try:
-		yield from response.iter_content(CHUNK_BYTES)
-	finally:
-		response.close()
+	return client.client_path(f"/record/{quote(recording_id)}")
 
 
 def _telphin_id(answer, field: str) -> str | None:

@@ -53,8 +53,14 @@ class TelphinProvider(TelephonyProvider):
 	def hangup(self, call_id: str) -> None:
 		control.hang_up(self.client, call_id)
 
-	def fetch_recording(self, recording_id: str) -> Recording:
-		return control.fetch_recording(self.client, recording_id)
+	def fetch_recording(self, call, byte_range: str | None = None) -> Recording:
+		return control.fetch_recording(self.client, call.recording_id, byte_range)
+
+	def recording_deletion_refusal(self) -> str | None:
+		return None
+
+	def delete_recording(self, call) -> None:
+		control.delete_recording(self.client, call.recording_id)
 
 	@property
 	def client(self) -> TelphinClient:

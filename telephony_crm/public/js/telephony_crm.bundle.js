@@ -1,2 +1,3 @@
 import "./call_popup/call_popups";
 import "./click_to_call";
+import "./recording_player";

@@ -242,16 +242,16 @@ class TestMangoCommands(MangoTestCase):
 		with self.api() as stub:
 			provider = get_provider(self.provider.name)
 			stub.recordings["rec-1"] = b"ID3 audio"
-			recording = provider.fetch_recording("rec-1")
+			recording = provider.fetch_recording(frappe._dict(recording_id="rec-1"))
 			self.assertEqual(
 				(b"".join(recording.chunks), recording.content_type, recording.size),
 				(b"ID3 audio", "audio/mp3", 9),
 			)
 			with self.assertRaisesRegex(MangoRefused, "not found"):
-				provider.fetch_recording("rec-unknown")
+				provider.fetch_recording(frappe._dict(recording_id="rec-unknown"))
 			stub.file_origin = "http://files.example.org"
 			with self.assertRaisesRegex(ProviderCommandError, "outside Mango Office"):
-				provider.fetch_recording("rec-1")
+				provider.fetch_recording(frappe._dict(recording_id="rec-1"))
 
 	def test_credentials_are_checked_on_save(self):
 		with self.api() as stub:

@@ -106,6 +106,11 @@ class StubTelphin(LocalServer):
 		}
 		return 200, self.recordings[match["id"]], headers
 
+	def record_delete(self, match, request):
+		if self.recordings.pop(match["id"], None) is None:
+			return 404, {"message": "Record not found"}
+		return 200, {}
+
 	def _extension_name(self, extension_id: str) -> str | None:
 		return next((row["name"] for row in self.extensions if str(row["id"]) == extension_id), None)
 
@@ -118,6 +123,7 @@ class StubTelphin(LocalServer):
 		("POST", r"/api/ver1.0/extension/(?P<ext>\d+)/callback/", "callback", True),
 		("DELETE", r"/api/ver1.0/extension/(?P<ext>\d+)/current_calls/(?P<call>[^/]+)", "hangup", True),
 		("GET", r"/api/ver1.0/client/@me/record/(?P<id>[^/]+)", "record", True),
+		("DELETE", r"/api/ver1.0/client/@me/record/(?P<id>[^/]+)", "record_delete", True),
 	)
 
 	def answer(self, request):

@@ -173,6 +173,13 @@ class TestTelphinApi(FrappeTestCase):
 			(b"".join(recording.chunks), recording.filename), (RECORDING_BYTES, "412345-abc.mp3")
 		)
 
+	def test_recording_is_deleted_through_the_api(self):
+		self.stub.recordings["412345-abc"] = RECORDING_BYTES
+		control.delete_recording(self.client, "412345-abc")
+		self.assertNotIn("412345-abc", self.stub.recordings)
+		# Gone already (deleted in Telphin's panel, or a retry): the deletion is done, not failed.
+		control.delete_recording(self.client, "412345-abc")
+
 	def test_wrong_credentials_are_refused_on_save(self):
 		self.doc.reload()
 		self.doc.telphin_app_secret = "not-the-secret"

@@ -1,3 +1,4 @@
+import { may_listen, recording_player } from "../recording_player";
 import { CALL_ACTIONS } from "./actions";
 import { render_context } from "./context_view";
 import { format_duration } from "./duration";
@@ -37,6 +38,7 @@ export class CallPopup {
 				</div>
 				<div class="call-popup-caller" data-role="caller"></div>
 				<div class="call-popup-time" data-role="time"></div>
+				<div class="call-popup-recording" data-role="recording"></div>
 				<div class="call-popup-body" data-role="context">
 					<div class="text-muted small">${esc(__("Loading…"))}</div>
 				</div>
@@ -118,6 +120,7 @@ export class CallPopup {
 		this.$wrapper.find('[data-role="direction"]').text(DIRECTION_LABELS[direction] || "");
 		this.render_caller();
 		this.render_time();
+		this.render_recording();
 	}
 
 	render_caller() {
@@ -170,6 +173,16 @@ export class CallPopup {
 			];
 			$time.html(`<span data-role="result">${esc(__(status))}</span>
 				<span class="text-muted"> · ${esc(durations.join(" · "))}</span>`);
+		}
+	}
+
+	render_recording() {
+		const $recording = this.$wrapper.find('[data-role="recording"]');
+		if (this.call.is_active || !this.call.has_recording || !may_listen()) {
+			$recording.empty();
+		} else if (!$recording.children().length) {
+			// Added once: later states of the call (the copy done, say) leave it playing.
+			$recording.append(recording_player(this.call.name));
 		}
 	}
 }

@@ -1,6 +1,10 @@
 // A call's facts come from its telephony provider and are read-only for everyone: the form saves only
 // what people may write (notes, new links), and says so.
 frappe.ui.form.on("Telephony Call Log", {
+	onload(frm) {
+		// The recording's error is shown with the player, as text; its field would render it as HTML.
+		frm.toggle_display("recording_error", false);
+	},
 	refresh(frm) {
 		frm.disable_save();
 		frm.set_intro(
@@ -9,6 +13,8 @@ frappe.ui.form.on("Telephony Call Log", {
 			]),
 			"blue"
 		);
+		show_recording(frm);
+		add_copy_again_button(frm);
 	},
 	notes(frm) {
 		frm.enable_save();
@@ -20,3 +26,46 @@ frappe.ui.form.on("Telephony Call Link", {
 		frm.enable_save();
 	},
 });
+
+function show_recording(frm) {
+	const recordings = telephony_crm.recordings;
+	const $area = frm.get_field("recording_player").$wrapper;
+	const playable = recordings.has_recording(frm.doc) && recordings.may_listen();
+	// The form reloads whenever the call changes (the copy done, say): a player already on it keeps
+	// playing.
+	const shown = $area.find(".telephony-recording-player").attr("data-call") === frm.doc.name;
+	if (!playable || !shown) {
+		$area.empty();
+	}
+	if (playable && !shown) {
+		$area.append(recordings.recording_player(frm.doc.name));
+	}
+	$area.find('[data-role="recording-error"]').remove();
+	if (frm.doc.recording_error) {
+		$area.append(
+			`<div class="telephony-recording-error text-danger small" data-role="recording-error">
+				${frappe.utils.escape_html(frm.doc.recording_error)}
+			</div>`
+		);
+	}
+}
+
+function add_copy_again_button(frm) {
+	const supervisor =
+		frappe.user.has_role("Telephony Supervisor") || frappe.user.has_role("System Manager");
+	// A copy with a retry pending starts again by itself.
+	if (!supervisor || frm.doc.recording_status !== "Copy Failed" || frm.doc.recording_retry_at) {
+		return;
+	}
+	frm.add_custom_button(__("Copy again"), () =>
+		frappe
+			.xcall("telephony_crm.api.recordings.copy_again", { call: frm.doc.name })
+			.then(() => {
+				frappe.show_alert({
+					message: __("The recording is being copied again"),
+					indicator: "blue",
+				});
+				frm.reload_doc();
+			})
+	);
+}

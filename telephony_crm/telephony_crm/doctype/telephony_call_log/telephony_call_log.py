@@ -7,6 +7,7 @@ from frappe.model.document import Document
 from telephony_crm.calls.engine import is_engine_writing
 from telephony_crm.calls.guard import guard_pbx_facts
 from telephony_crm.realtime import publish_call
+from telephony_crm.recordings.files import remove_file
 
 
 class TelephonyCallLog(Document):
@@ -65,6 +66,10 @@ class TelephonyCallLog(Document):
 		# the popups; the engine's lean update of an event, which does not save, publishes by itself.
 		publish_call(self)
 
+	def on_trash(self):
+		# The site's copy of the recording goes with the call (it is not an attachment Frappe removes).
+		remove_file(self.recording_file)
+
 
 def on_doctype_update():
 	# One record per call per provider, whatever order or concurrency the events arrive in.
@@ -75,3 +80,6 @@ def on_doctype_update():
 	# A caller's recent calls in the popup, and forgetting a deleted customer, contact or lead.
 	for party in ("customer", "contact", "lead"):
 		frappe.db.add_index("Telephony Call Log", [party, "started_at"])
+	# The copy job's retries, and the storage report by month.
+	frappe.db.add_index("Telephony Call Log", ["recording_retry_at"])
+	frappe.db.add_index("Telephony Call Log", ["recording_status", "started_at"])

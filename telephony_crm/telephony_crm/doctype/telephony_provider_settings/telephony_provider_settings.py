@@ -9,6 +9,7 @@ from frappe.model.document import Document
 from frappe.utils import get_url
 
 from telephony_crm.providers import provider_class
+from telephony_crm.recordings.settings import check_recording_settings
 
 WEBHOOK_METHOD = "telephony_crm.api.webhook.receive"
 # Mango Office appends its own paths to the URL it is given, which a Frappe method cannot take.
@@ -69,6 +70,7 @@ class TelephonyProviderSettings(Document):
 
 	def validate(self):
 		provider_class(self.provider_type).check_settings(self)
+		check_recording_settings(self)
 
 	def on_update(self):
 		if self.is_default_outgoing:

@@ -1,0 +1,8 @@
+# Copyright (c) 2026, Telephony CRM Developers and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class TelephonyRecordingAccess(Document):
+	pass
