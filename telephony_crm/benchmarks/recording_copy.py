@@ -21,11 +21,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import frappe
 
-from telephony_crm.calls.events import CallStatus, EventType
-from telephony_crm.calls.intake import commit_event
 from telephony_crm.recordings.copy import copy_recording
 from telephony_crm.recordings.state import ON_SITE
-from telephony_crm.tests.factories import call_event, delete_calls, make_provider
+from telephony_crm.tests.factories import delete_calls, make_provider, recorded_call
 
 
 def run(files: int = 1000, megabytes: int = 1, workers: int = 2):
@@ -89,22 +87,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def _ended_calls(provider: str, authority: str, count: int) -> list[str]:
-	names = []
-	for number in range(count):
-		call_id = f"bench-rec-{number}"
-		commit_event(call_event(provider, call_id, EventType.RINGING))
-		result = commit_event(
-			call_event(
-				provider,
-				call_id,
-				EventType.ENDED,
-				60,
-				end_status=CallStatus.COMPLETED,
-				recording_url=f"http://{authority}/rec.mp3?call={number}",
-			)
-		)
-		names.append(result.name)
-	return names
+	return [
+		recorded_call(provider, f"http://{authority}/rec.mp3?call={number}", call_id=f"bench-rec-{number}")
+		for number in range(count)
+	]
 
 
 def _copy_share(site: str, sites_path: str, calls: list[str]) -> tuple[int, int, int]:

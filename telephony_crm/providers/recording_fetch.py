@@ -87,6 +87,13 @@ def range_header(byte_range: str | None) -> dict:
 
 def streamed_recording(response, default_filename: str = "recording.mp3") -> Recording:
 	"""A provider's answer with the file, read on as the listener reads it, within the limits."""
+	if response.is_redirect:
+		response.close()
+		raise RecordingRefused(
+			_("The provider answered with a redirect (HTTP {0}); it was not followed").format(
+				response.status_code
+			)
+		)
 	size = response.headers.get("Content-Length", "")
 	if size.isdigit() and int(size) > MAX_BYTES:
 		response.close()

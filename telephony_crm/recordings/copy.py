@@ -17,6 +17,7 @@ from telephony_crm.calls.intake import update_call
 from telephony_crm.calls.validation import clean_text
 from telephony_crm.providers import get_provider
 from telephony_crm.recordings import files
+from telephony_crm.recordings.failures import failure_reason
 from telephony_crm.recordings.playback import open_at_provider
 from telephony_crm.recordings.queue import queue_copy
 from telephony_crm.recordings.state import AT_PROVIDER, COPY_FAILED, ON_SITE
@@ -38,7 +39,12 @@ def copy_recording(call: str) -> None:
 		try:
 			_copy(doc)
 		except Exception as error:
-			_failed(call, _("Copying the recording failed: {0}").format(_reason(error)))
+			_failed(
+				call,
+				_("Copying the recording failed: {0}").format(
+					failure_reason(error, _("Telephony recording copy"))
+				),
+			)
 			return
 	doc.reload()
 	if (
@@ -99,7 +105,7 @@ def _copy(doc) -> None:
 	finally:
 		writer.close()
 	try:
-		extension = _checked_extension(writer, recording.size)
+		extension = files.checked_extension(writer, recording.size)
 		file_name = files.store_file(doc, partial, extension, writer.size, writer.content_hash)
 	finally:
 		if os.path.exists(partial):
@@ -131,24 +137,16 @@ def _copy(doc) -> None:
 		frappe.db.commit()
 
 
-def _checked_extension(writer, expected_size: int | None) -> str:
-	if not writer.size:
-		raise files.NotAudioError(_("The provider sent an empty file"))
-	if expected_size is not None and writer.size != expected_size:
-		raise files.NotAudioError(
-			_("The provider sent {0} bytes of {1}: the download was cut off").format(
-				writer.size, expected_size
-			)
-		)
-	extension, _content_type = files.audio_kind(writer.head)
-	return extension
-
-
 def _delete_at_provider(doc) -> None:
 	try:
 		get_provider(doc.provider, enabled_only=False).delete_recording(doc)
 	except Exception as error:
-		_failed(doc.name, _("Copied; deleting it at the provider failed: {0}").format(_reason(error)))
+		_failed(
+			doc.name,
+			_("Copied; deleting it at the provider failed: {0}").format(
+				failure_reason(error, _("Telephony recording copy"))
+			),
+		)
 		return
 
 	def deleted(call):
@@ -185,14 +183,6 @@ def _failed(call: str, message: str) -> None:
 		frappe.db.commit()
 	except frappe.DoesNotExistError:
 		frappe.db.rollback()  # the call was deleted meanwhile: nothing left to copy
-
-
-def _reason(error: Exception) -> str:
-	if isinstance(error, frappe.ValidationError | OSError):
-		return str(error)
-	# Anything else is the app's own fault: its traceback goes to the Error Log, the call says where.
-	log = frappe.log_error(title=_("Telephony recording copy"))
-	return _("unexpected error (Error Log {0})").format(log.name)
 
 
 def _providers(flag: str) -> tuple:

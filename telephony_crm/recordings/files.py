@@ -45,10 +45,24 @@ def audio_kind(head: bytes) -> tuple[str, str]:
 	raise NotAudioError(_("The provider's file is not audio (it starts with {0})").format(head[:8].hex()))
 
 
+def checked_extension(writer, expected_size: int | None) -> str:
+	"""The extension of the downloaded file, once it is checked whole and audio (NotAudioError)."""
+	if not writer.size:
+		raise NotAudioError(_("The provider sent an empty file"))
+	if expected_size is not None and writer.size != expected_size:
+		raise NotAudioError(
+			_("The provider sent {0} bytes of {1}: the download was cut off").format(
+				writer.size, expected_size
+			)
+		)
+	extension, _content_type = audio_kind(writer.head)
+	return extension
+
+
 def recording_file_name(call, extension: str) -> str:
 	"""`<call name>_<external number>_<YYYY-MM-DD_HH-MM>.<ext>`, safe on every file system."""
 	started = get_datetime(call.started_at).strftime("%Y-%m-%d_%H-%M") if call.started_at else "undated"
-	number = re.sub(r"[^0-9A-Za-z+]", "", call.external_number or call.caller_number or "") or "unknown"
+	number = re.sub(r"[^0-9A-Za-z]", "", call.external_number or call.caller_number or "") or "unknown"
 	return f"{call.name}_{number}_{started}.{extension}"
 
 
@@ -82,8 +96,15 @@ def store_file(call, partial_path: str, extension: str, size: int, content_hash:
 
 def remove_file(file_name: str | None) -> None:
 	"""Delete a recording's File and its bytes (nothing if it is gone already)."""
-	if file_name and frappe.db.exists("File", file_name):
-		frappe.delete_doc("File", file_name, ignore_permissions=True, force=True)
+	file_url = frappe.db.get_value("File", file_name, "file_url") if file_name else None
+	if not file_url:
+		return
+	frappe.delete_doc("File", file_name, ignore_permissions=True, force=True)
+	# Frappe keeps the bytes while another File has the same hash, as if they shared one file on disk;
+	# each recording has a file of its own.
+	path = private_path(file_url.rsplit("/", 1)[1])
+	if os.path.exists(path) and not frappe.db.exists("File", {"file_url": file_url}):
+		os.remove(path)
 
 
 def ensure_folder() -> None:

@@ -10,8 +10,8 @@ from telephony_crm.calls.engine import CALL_DOCTYPE
 from telephony_crm.calls.intake import update_call
 from telephony_crm.calls.validation import clean_text
 from telephony_crm.providers import get_provider
-from telephony_crm.providers.base import WebhookRefused
 from telephony_crm.recordings import files
+from telephony_crm.recordings.failures import failure_reason
 from telephony_crm.recordings.state import ON_SITE, PLAYABLE, REMOVED
 
 BATCH_SIZE = 100
@@ -94,18 +94,10 @@ def _delete_at_provider(call) -> None:
 		provider.delete_recording(call)
 	except Exception as error:
 		call.recording_error = clean_text(
-			_("Removed from the site; deleting it at the provider failed: {0}").format(_reason(error)),
+			_("Removed from the site; deleting it at the provider failed: {0}").format(
+				failure_reason(error, _("Telephony recording removal"))
+			),
 			max_length=1000,
 		)
 		return
 	call.recording_at_provider = 0
-
-
-def _reason(error: Exception) -> str:
-	if isinstance(error, WebhookRefused):
-		return error.message
-	if isinstance(error, frappe.ValidationError | OSError):
-		return str(error)
-	# Anything else is the app's own fault: its traceback goes to the Error Log, the call says where.
-	log = frappe.log_error(title=_("Telephony recording removal"))
-	return _("unexpected error (Error Log {0})").format(log.name)

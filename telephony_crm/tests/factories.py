@@ -1,11 +1,15 @@
 """Test data, made the way the app's users make it."""
 
+import hashlib
 import random
 from datetime import datetime, timedelta
 
 import frappe
 
 from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventType
+from telephony_crm.calls.intake import commit_event, update_call
+from telephony_crm.recordings import files
+from telephony_crm.recordings.state import ON_SITE
 from telephony_crm.roles import AGENT_ROLE
 
 T0 = datetime(2026, 3, 2, 10, 0, 0)
@@ -111,6 +115,50 @@ def call_event(
 		recording_url=recording_url,
 		reference=reference,
 	)
+
+
+def recorded_call(
+	provider: str,
+	recording_url: str | None,
+	extension: str = "101",
+	call_id: str | None = None,
+	start: datetime = T0,
+	caller: str | None = "+79161234567",
+) -> str:
+	"""A call answered on `extension` after 5 s and ended a minute later with its recording, through
+	the engine (committed); returns the call's name."""
+	call_id = call_id or unique("recorded")
+	events = (
+		(EventType.RINGING, 0, {}),
+		(EventType.ANSWERED, 5, {}),
+		(EventType.ENDED, 65, {"end_status": CallStatus.COMPLETED, "recording_url": recording_url}),
+	)
+	for kind, seconds, fields in events:
+		result = commit_event(
+			call_event(
+				provider, call_id, kind, seconds, extension=extension, start=start, caller=caller, **fields
+			)
+		)
+	return result.name
+
+
+def give_site_copy(call: str, data: bytes, extension: str = "mp3") -> str:
+	"""The call's recording copied onto the site, as the copy job leaves it (committed); returns the
+	name of its File."""
+	partial = files.private_path(f".{call}.partial")
+	with open(partial, "wb") as partial_file:
+		partial_file.write(data)
+	doc = frappe.get_doc("Telephony Call Log", call)
+	file_name = files.store_file(doc, partial, extension, len(data), hashlib.md5(data).hexdigest())
+
+	def stored(doc):
+		doc.recording_status = ON_SITE
+		doc.recording_file = file_name
+		doc.recording_size = len(data)
+
+	update_call(call, stored, by_engine=True)
+	frappe.db.commit()
+	return file_name
 
 
 def delete_calls(provider: str) -> None:

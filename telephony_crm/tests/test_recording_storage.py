@@ -1,7 +1,6 @@
 """Recording storage: the report, deleting old recordings (on the site and at the provider), who may, and
 the daily retention."""
 
-import hashlib
 import os
 from datetime import datetime, timedelta
 from unittest.mock import MagicMock, patch
@@ -11,8 +10,6 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, cint, now_datetime, today
 
 from telephony_crm.api import recording_storage as api
-from telephony_crm.calls.events import CallStatus, EventType
-from telephony_crm.calls.intake import commit_event
 from telephony_crm.providers.generic_webhook.control import SIGNATURE_HEADER, sign
 from telephony_crm.recordings import files, storage
 from telephony_crm.recordings.removal import remove_recording
@@ -21,10 +18,11 @@ from telephony_crm.recordings.state import AT_PROVIDER, COPY_FAILED, ON_SITE, RE
 from telephony_crm.roles import SUPERVISOR_ROLE
 from telephony_crm.tests.client import api_headers, request
 from telephony_crm.tests.factories import (
-	call_event,
 	delete_calls,
+	give_site_copy,
 	make_provider,
 	make_user,
+	recorded_call,
 	telephony_settings,
 	unique,
 )
@@ -54,31 +52,15 @@ class StorageCase(FrappeTestCase):
 		"""A call with its recording in `status`; On Site with a real file of its own bytes."""
 		provider = provider or self.provider
 		call_id = unique("store")
-		commit_event(call_event(provider, call_id, EventType.RINGING))
-		name = commit_event(
-			call_event(
-				provider,
-				call_id,
-				EventType.ENDED,
-				30,
-				end_status=CallStatus.COMPLETED,
-				recording_url=f"https://pbx.example/rec/{call_id}.mp3",
-			)
-		).name
+		name = recorded_call(provider, f"https://pbx.example/rec/{call_id}.mp3", call_id=call_id)
+		if status == ON_SITE:
+			give_site_copy(name, b"ID3" + os.urandom(100 + len(name)))
+		# The engine takes no event older than five years: the call is moved back in time.
 		frappe.db.set_value(
 			CALL,
 			name,
 			{"started_at": started, "recording_status": status, "recording_at_provider": at_provider},
 		)
-		if status == ON_SITE:
-			content = b"ID3" + os.urandom(100 + len(name))
-			partial = files.private_path(f".{name}.partial")
-			with open(partial, "wb") as file:
-				file.write(content)
-			file_name = files.store_file(
-				frappe.get_doc(CALL, name), partial, "mp3", len(content), hashlib.md5(content).hexdigest()
-			)
-			frappe.db.set_value(CALL, name, {"recording_file": file_name, "recording_size": len(content)})
 		frappe.db.commit()
 		return name
 

@@ -6,7 +6,7 @@ import frappe
 from telephony_crm.tests.browser.case import BrowserCase
 from telephony_crm.tests.browser.desk import go_to_desk, wait_until_shown
 from telephony_crm.tests.browser.fixtures import make_desk_user
-from telephony_crm.tests.factories import unique, unique_mobile
+from telephony_crm.tests.factories import unique_mobile
 
 CALL = "Telephony Call Log"
 MARKUP = '<img src=x onerror="window.__pwned = 1">'

@@ -1,7 +1,6 @@
 """A call's recording in the desk: played from the site's copy in the call's form, popup and list, to
 those who may read the call, and refused to everyone else."""
 
-import hashlib
 import io
 import math
 import re
@@ -12,17 +11,16 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from telephony_crm.calls.events import EventType
-from telephony_crm.calls.intake import commit_event, update_call
-from telephony_crm.recordings import files
-from telephony_crm.recordings.state import COPY_FAILED, ON_SITE
+from telephony_crm.recordings.state import COPY_FAILED
 from telephony_crm.tests.browser.case import BrowserCase
 from telephony_crm.tests.browser.desk import go_to_desk
 from telephony_crm.tests.browser.fixtures import make_desk_user
-from telephony_crm.tests.factories import call_event, unique, unique_mobile
+from telephony_crm.tests.factories import give_site_copy, recorded_call, unique_mobile
 
 AGENT_ROLES = ("Telephony Agent", "Sales User")
 CALL = "Telephony Call Log"
+# Never fetched: the tests' recordings are the site's copies.
+RECORDING_URL = "https://pbx.example/rec.mp3"
 STREAM_URL = "/api/method/telephony_crm.api.recordings.stream?call={}"
 GETDOC = re.compile(r"/api/method/frappe\.desk\.form\.load\.getdoc(\?|$)")
 MARKUP = '<img src=x onerror="window.__pwned = 1">'
@@ -50,35 +48,9 @@ def one_second_wav() -> bytes:
 
 
 def ended_call(provider: str, extension: str) -> str:
-	"""A call answered and ended on `extension`, through the engine (committed)."""
-	call_id = unique("recorded")
+	"""A call of a few minutes ago, answered on `extension`, with a recording at its provider."""
 	start = now_datetime() - timedelta(minutes=5)
-	for kind, seconds in ((EventType.RINGING, 0), (EventType.ANSWERED, 3), (EventType.ENDED, 30)):
-		result = commit_event(
-			call_event(
-				provider, call_id, kind, seconds, caller=unique_mobile(), extension=extension, start=start
-			)
-		)
-	return result.name
-
-
-def give_site_copy(call: str) -> None:
-	"""The call's recording copied to the site, as the copy job leaves it (committed)."""
-	data = one_second_wav()
-	partial = files.private_path(f".{call}.partial")
-	with open(partial, "wb") as partial_file:
-		partial_file.write(data)
-	file_name = files.store_file(
-		frappe.get_doc(CALL, call), partial, "wav", len(data), hashlib.md5(data).hexdigest()
-	)
-
-	def stored(doc):
-		doc.recording_status = ON_SITE
-		doc.recording_file = file_name
-		doc.recording_size = len(data)
-
-	update_call(call, stored, by_engine=True)
-	frappe.db.commit()
+	return recorded_call(provider, RECORDING_URL, extension, start=start, caller=unique_mobile())
 
 
 class TestRecordingPlayer(BrowserCase):
@@ -91,7 +63,7 @@ class TestRecordingPlayer(BrowserCase):
 		cls.own_call = ended_call(cls.provider, "101")
 		cls.colleague_call = ended_call(cls.provider, "102")
 		for call in (cls.own_call, cls.colleague_call):
-			give_site_copy(call)
+			give_site_copy(call, one_second_wav(), "wav")
 
 	@classmethod
 	def setUpClass(cls):
@@ -150,7 +122,7 @@ class TestRecordingPlayer(BrowserCase):
 		self.assertEqual(popup.locator("audio").count(), 0)
 
 		frappe.db.rollback()  # see the call the web server committed
-		give_site_copy(call)
+		give_site_copy(call, one_second_wav(), "wav")
 		audio = popup.locator('[data-role="recording"] audio')
 		audio.wait_for()
 		self.assertAlmostEqual(self.duration(audio), 1.0, delta=0.05)

@@ -12,7 +12,6 @@ import re
 import time
 from datetime import timezone
 
-import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from telephony_crm.calls.events import EventType
