@@ -12,7 +12,6 @@ Everything the run made is removed at the end.
 
 import multiprocessing
 import os
-import resource
 import tempfile
 import threading
 import time
@@ -68,7 +67,8 @@ class _serve:
 	def __init__(self, folder: str, megabytes: int):
 		with open(os.path.join(folder, "rec.mp3"), "wb") as recording:
 			recording.write(b"ID3\x04\x00\x00\x00\x00\x00\x00")
-			recording.write(os.urandom(megabytes * 1024 * 1024 - 10))
+			for _megabyte in range(megabytes):
+				recording.write(os.urandom(1024 * 1024))
 		handler = partial(_QuietHandler, directory=folder)
 		self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
 
@@ -98,14 +98,16 @@ def _copy_share(site: str, sites_path: str, calls: list[str]) -> tuple[int, int,
 	frappe.init(site=site, sites_path=sites_path)
 	frappe.connect()
 	try:
-		before_kb = _resident_kb()
+		before_kb = _memory_kb("VmRSS")
 		for call in calls:
 			copy_recording(call)
-		return len(calls), before_kb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+		# The high-water mark of this process's own memory (ru_maxrss would carry the parent's over
+		# the exec that started it).
+		return len(calls), before_kb, _memory_kb("VmHWM")
 	finally:
 		frappe.destroy()
 
 
-def _resident_kb() -> int:
+def _memory_kb(field: str) -> int:
 	with open("/proc/self/status") as status:
-		return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+		return next(int(line.split()[1]) for line in status if line.startswith(f"{field}:"))
