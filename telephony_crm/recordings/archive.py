@@ -23,8 +23,8 @@ from frappe.utils import escape_html, get_datetime, now, now_datetime
 
 from telephony_crm.recordings import files
 from telephony_crm.recordings.access import CALL_DOCTYPE, DOWNLOAD, may
-from telephony_crm.recordings.playback import open_at_provider, site_copy_path
-from telephony_crm.recordings.state import ON_SITE, PLAYABLE
+from telephony_crm.recordings.playback import local_copy_path, open_recording
+from telephony_crm.recordings.state import PLAYABLE
 
 ARCHIVE_JOB = "telephony_crm.recordings.archive.build_archive"
 # Sent to the user when their archive is ready (or could not be made).
@@ -93,11 +93,11 @@ def _add_recording(archive: zipfile.ZipFile, name: str, user: str, may_download:
 		raise Skipped(_("you may not download call recordings"))
 	if call.recording_status not in PLAYABLE:
 		raise Skipped(_("the call has no recording"))
-	if call.recording_status == ON_SITE:
-		try:
-			path = site_copy_path(call)
-		except frappe.DoesNotExistError as error:
-			raise Skipped(str(error))
+	try:
+		path = local_copy_path(call)
+	except frappe.DoesNotExistError as error:
+		raise Skipped(str(error))
+	if path:
 		_add_file(archive, call, path, os.path.splitext(path)[1].lstrip(".") or "mp3")
 		return
 	handle, partial = tempfile.mkstemp(dir=_directory(), prefix=".call-recording-", suffix=".partial")
@@ -112,7 +112,7 @@ def _download(call, path: str) -> str:
 	"""Fetch the provider's recording of `call` into `path`; its extension (Skipped if that fails)."""
 	writer = files.HashingWriter(path)
 	try:
-		recording = open_at_provider(call)
+		recording = open_recording(call)
 		for chunk in recording.chunks:
 			writer.write(chunk)
 		return files.checked_extension(writer, recording.size)

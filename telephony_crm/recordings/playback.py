@@ -4,21 +4,24 @@ through the site. Range requests are answered (seeking); the provider's URL neve
 import os
 
 import frappe
+import requests
 from frappe import _
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Response
 
 from telephony_crm.calls.validation import clean_text
 from telephony_crm.providers import get_provider
-from telephony_crm.providers.base import ProviderCommandError, WebhookRefused
+from telephony_crm.providers.base import ProviderCommandError, Recording, WebhookRefused
+from telephony_crm.providers.http import TIMEOUT_SECONDS
+from telephony_crm.providers.recording_fetch import range_header, streamed_recording
 from telephony_crm.recordings.files import CONTENT_TYPES, recording_file_name
 from telephony_crm.recordings.state import ON_SITE, PLAYABLE
 
 
 def recording_response(call, as_attachment: bool = False) -> Response:
 	request = frappe.local.request
-	if call.recording_status == ON_SITE:
-		path = site_copy_path(call)
+	path = local_copy_path(call)
+	if path:
 		extension = os.path.splitext(path)[1].lstrip(".")
 		return send_file(
 			path,
@@ -29,9 +32,7 @@ def recording_response(call, as_attachment: bool = False) -> Response:
 			conditional=True,
 			max_age=0,
 		)
-	if call.recording_status not in PLAYABLE:
-		raise frappe.DoesNotExistError(_("Call {0} has no recording").format(call.name))
-	recording = open_at_provider(call, request.headers.get("Range"))
+	recording = open_recording(call, request.headers.get("Range"))
 	response = Response(
 		recording.chunks,
 		status=206 if recording.content_range else 200,
@@ -52,14 +53,60 @@ def recording_response(call, as_attachment: bool = False) -> Response:
 	return response
 
 
-def site_copy_path(call) -> str:
-	file_url = frappe.db.get_value("File", call.recording_file, "file_url") if call.recording_file else None
-	path = frappe.get_site_path(*file_url.strip("/").split("/")) if file_url else None
-	if not path or not os.path.isfile(path):
-		raise frappe.DoesNotExistError(
-			_("The site's copy of the recording of {0} is missing").format(call.name)
-		)
+def local_copy_path(call) -> str | None:
+	"""The site's copy on this server's disk; None when there is none, or a storage app keeps it."""
+	if call.recording_status != ON_SITE:
+		return None
+	file_url = _copy_url(call)
+	if _is_remote(file_url):
+		return None
+	path = frappe.get_site_path(*file_url.strip("/").split("/"))
+	if not os.path.isfile(path):
+		raise _missing_copy(call)
 	return path
+
+
+def open_recording(call, byte_range: str | None = None) -> Recording:
+	"""The call's recording as a stream from where it is kept, other than this server's disk: a storage
+	app's copy, or the provider's file."""
+	if call.recording_status == ON_SITE:
+		# The URL the storage app gave the File (never one a request named).
+		response = requests.get(
+			_copy_url(call),
+			headers=range_header(byte_range),
+			stream=True,
+			timeout=TIMEOUT_SECONDS,
+			allow_redirects=False,
+		)
+		if not response.ok:
+			response.close()
+			raise _missing_copy(call)
+		return streamed_recording(response)
+	if call.recording_status not in PLAYABLE:
+		raise frappe.DoesNotExistError(_("Call {0} has no recording").format(call.name))
+	return open_at_provider(call, byte_range)
+
+
+def _copy_url(call) -> str:
+	file_url = frappe.db.get_value("File", call.recording_file, "file_url") if call.recording_file else None
+	if not file_url:
+		raise _missing_copy(call)
+	if not (file_url.startswith("/private/files/") or _is_remote(file_url)):
+		# A storage app that serves its files through a method of its own (a relative URL).
+		raise frappe.DoesNotExistError(
+			_("The site's copy of the recording of {0} is kept at {1}, which the site cannot read").format(
+				call.name, file_url.split("?", 1)[0]
+			)
+		)
+	return file_url
+
+
+def _is_remote(file_url: str) -> bool:
+	return file_url.startswith(("http://", "https://"))
+
+
+def _missing_copy(call) -> Exception:
+	return frappe.DoesNotExistError(_("The site's copy of the recording of {0} is missing").format(call.name))
 
 
 def open_at_provider(call, byte_range: str | None = None):

@@ -36,6 +36,16 @@ STREAM = "/api/method/telephony_crm.api.recordings.stream"
 AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 40
 
 
+# The storage app the next test installs: it keeps a File's bytes on the stub host.
+STORAGE_APP: dict = {}
+
+
+def keep_in_storage_app(file):
+	"""A `write_file` hook like an S3 app's: the bytes go elsewhere, the File gets their URL."""
+	file.file_url = STORAGE_APP["host"].serve(f"/bucket/{file.file_name}", file._content)
+	return {"file_name": file.file_name, "file_url": file.file_url}
+
+
 def recording_access(**rights_by_role):
 	"""Telephony Settings → Recording Access set to {role: (listen, download)}; returns the rows before."""
 	settings = frappe.get_single("Telephony Settings")
@@ -305,6 +315,31 @@ class TestCopyingToTheSite(RecordingCase):
 		self.assertEqual((doc.recording_status, doc.recording_file), (REMOVED, None))
 		self.assertFalse(os.path.exists(path))
 		self.assertEqual(self.stream(call, self.agent).status_code, 404)
+
+	def test_a_storage_app_keeps_the_copy_and_it_is_still_played_through_the_site(self):
+		STORAGE_APP["host"] = self.host
+		get_hooks = frappe.get_hooks
+
+		def hooks(hook=None, *args, **kwargs):
+			write_file = ["telephony_crm.tests.test_recordings.keep_in_storage_app"]
+			if hook == "write_file":
+				return write_file
+			found = get_hooks(hook, *args, **kwargs)
+			# Frappe's File asks for all hooks at once.
+			return {**found, "write_file": write_file} if hook is None else found
+
+		# Bytes of its own: Frappe's save shares a stored file with any File of the same content.
+		audio = AUDIO + unique("storage-app").encode()
+		call = self.ended_call(data=audio)
+		with patch("frappe.get_hooks", hooks):
+			copy.copy_recording(call)
+		doc = self.stored(call)
+		self.assertEqual(doc.recording_status, ON_SITE)
+		file_url = frappe.db.get_value("File", doc.recording_file, "file_url")
+		self.assertTrue(file_url.startswith(self.host.url("/bucket/")), file_url)
+		part = self.stream(call, self.agent, range_header=f"bytes={len(audio) - 10}-")
+		self.assertEqual((part.status_code, part.get_data()), (206, audio[-10:]))
+		self.assertNotIn("/bucket/", json.dumps(dict(part.headers)))
 
 	def test_people_cannot_write_the_recording_state(self):
 		call = self.ended_call()
