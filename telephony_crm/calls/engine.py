@@ -15,10 +15,10 @@ from telephony_crm.caller_id import lookup
 from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
 from telephony_crm.calls import store
 from telephony_crm.calls.events import CallEvent, Direction, EventType
+from telephony_crm.calls.followups import after_call_change
 from telephony_crm.calls.state import CallState, StoredEvent, fold
 from telephony_crm.calls.times import site_now
 from telephony_crm.calls.validation import check_duration, check_time, clean_text
-from telephony_crm.recordings.queue import copy_if_due
 from telephony_crm.recordings.state import AT_PROVIDER
 
 CALL_DOCTYPE = store.CALL_DOCTYPE
@@ -103,7 +103,7 @@ def process_event(event: CallEvent) -> CallResult:
 			save_call(call)
 		else:
 			store.update_call_fields(call, DERIVED_FIELDS, [row, *call.participants[known_participants:]])
-	copy_if_due(call)
+	after_call_change(call)
 	return CallResult(call.name, call.status, changed=True)
 
 
@@ -123,7 +123,7 @@ def _create_call(event: CallEvent) -> CallResult:
 	if event.reference:
 		add_link(call, *event.reference, origin=PLACED_FROM_LINK)
 	store.insert_call(call)
-	copy_if_due(call)
+	after_call_change(call)
 	return CallResult(call.name, call.status, changed=True)
 
 

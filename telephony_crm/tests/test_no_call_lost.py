@@ -79,6 +79,23 @@ class TestOddTrafficThroughTheWebhook(FrappeTestCase):
 				self.assertIsNone(call.external_number)
 				self.assertIsNone(call.customer or call.contact or call.lead)
 
+	def test_a_failing_follow_up_is_logged_and_the_event_is_kept(self):
+		def broken_follower(call):
+			frappe.db.set_value(CALL, call.name, "caller_name", "half-written")
+			raise RuntimeError("follow-up failed")
+
+		with patch("telephony_crm.calls.followups.FOLLOWERS", (broken_follower,)):
+			call_id, response = self.post(**{"from": "+79161234567"})
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+		frappe.db.rollback()
+		call = frappe.get_doc(CALL, {"provider": self.provider.name, "call_id": call_id})
+		self.assertEqual(call.caller_number, "+79161234567")
+		self.assertNotEqual(call.caller_name, "half-written", "the follower's writes were not undone")
+		self.assertTrue(
+			frappe.db.exists("Error Log", {"reference_doctype": CALL, "reference_name": call.name}),
+			"the failure was not logged against the call",
+		)
+
 	def test_absurd_values_are_refused_with_422(self):
 		cases = [
 			("timestamp", 1e20),
