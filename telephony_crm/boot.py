@@ -1,11 +1,12 @@
 import frappe
 
-from telephony_crm.recordings.access import DOWNLOAD, LISTEN, may
+from telephony_crm.recordings.access import may
+from telephony_crm.rights.scopes import DELETE_RECORDINGS, DOWNLOAD, LISTEN
 
 
 def boot_session(bootinfo):
 	"""What the desk needs before the first call: whether to show popups, and where; whether to offer
-	players and downloads of recordings (the endpoints check again)."""
+	players, downloads and deletion of recordings (the endpoints check again)."""
 	if frappe.session.user == "Guest":
 		return
 	settings = frappe.get_cached_doc("Telephony Settings")
@@ -15,4 +16,5 @@ def boot_session(bootinfo):
 		"realtime_event": "telephony_crm:call",
 		"can_listen_recordings": may(LISTEN),
 		"can_download_recordings": may(DOWNLOAD),
+		"can_delete_recordings": may(DELETE_RECORDINGS),
 	}

@@ -4,7 +4,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from telephony_crm.calls.links import CALL_LINK_FIELD, LINKABLE_DOCTYPES
-from telephony_crm.recordings.access import set_default_access
+from telephony_crm.rights.scopes import set_default_rights
 from telephony_crm.roles import TELEPHONY_ROLES
 
 # Documents made from a call point back to it; the call lists them in its links.
@@ -33,7 +33,7 @@ def after_install():
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	compare_call_ids_exactly()
 	set_default_region()
-	set_default_access()
+	set_default_rights()
 
 
 def after_migrate():

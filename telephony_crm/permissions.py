@@ -1,43 +1,84 @@
-"""Row-level permissions: an agent reaches the calls they took part in and their own lines, a supervisor
-everyone's.
+"""Row-level permissions: how far each of a user's telephony rights reaches (Telephony Settings → Role
+Rights): their own calls, their department's, all calls, or none.
 
 Role permissions (DocPerm) decide which actions a role has at all; these hooks narrow them to rows.
 Frappe applies them to list and report views, get_list, form loads, REST, export and delete. They decide
 from the stored record, never from the values a request brings: a request that sets `agent` to its own
 user does not make the call theirs.
+
+A call is a user's own for seeing and hearing when they took part in it (it rang them, they answered or
+placed it: the engine records them among its participants); for deleting, when it is theirs (its agent,
+or who answered it).
 """
 
 import frappe
 
+from telephony_crm.rights.departments import department_users
+from telephony_crm.rights.scopes import (
+	ALL,
+	CALLS,
+	DELETE_CALLS,
+	DELETE_RECORDINGS,
+	DEPARTMENT,
+	NONE,
+	scope,
+)
 from telephony_crm.roles import sees_all_calls
 
 CALL_DOCTYPE = "Telephony Call Log"
 PARTICIPANT_DOCTYPE = "Telephony Call Participant"
+# Rights over a call that follow whose call it is, not who took part in it.
+_BY_AGENT = (DELETE_CALLS, DELETE_RECORDINGS)
 
 
 def call_log_query_conditions(user: str | None = None) -> str:
 	user = user or frappe.session.user
-	if sees_all_calls(user):
+	reach = scope(CALLS, user)
+	if reach == ALL:
 		return ""
+	if reach == NONE:
+		return "1 = 0"
+	users = ", ".join(frappe.db.escape(member) for member in reached_users(reach, user))
 	# The engine records the agent and who answered among the participants too: one indexed sub-query.
 	return (
 		f"`tabTelephony Call Log`.`name` in (select `parent` from `tabTelephony Call Participant`"
-		f" where `parenttype` = 'Telephony Call Log' and `user` = {frappe.db.escape(user)})"
+		f" where `parenttype` = 'Telephony Call Log' and `user` in ({users}))"
 	)
 
 
 def call_log_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool:
 	user = user or frappe.session.user
-	if sees_all_calls(user):
+	right = DELETE_CALLS if ptype == "delete" else CALLS
+	if scope(right, user) == ALL:
 		return True
 	name = doc.get("name")
 	if not name or not frappe.db.exists(CALL_DOCTYPE, name):
 		# Calls are created by the call engine alone (without permission checks).
 		return False
-	if ptype == "delete":
-		# Deleting is for the call's own agent (where the role may delete at all), not everyone it rang.
-		return user in frappe.db.get_value(CALL_DOCTYPE, name, ["agent", "answered_by"])
-	return is_participant(name, user)
+	return reaches(name, right, user)
+
+
+def reaches(call: str, right: str, user: str | None = None) -> bool:
+	"""Whether `user`'s `right` reaches the stored call `call`."""
+	user = user or frappe.session.user
+	reach = scope(right, user)
+	if reach in (ALL, NONE):
+		return reach == ALL
+	users = reached_users(reach, user)
+	if right in _BY_AGENT:
+		return bool(
+			set(users).intersection(frappe.db.get_value(CALL_DOCTYPE, call, ["agent", "answered_by"]))
+		)
+	return bool(
+		frappe.db.exists(
+			PARTICIPANT_DOCTYPE, {"parenttype": CALL_DOCTYPE, "parent": call, "user": ("in", users)}
+		)
+	)
+
+
+def reached_users(reach: str, user: str) -> tuple[str, ...]:
+	"""Whose calls a scope of OWN or DEPARTMENT reaches."""
+	return department_users(user) if reach == DEPARTMENT else (user,)
 
 
 def is_participant(call: str, user: str) -> bool:

@@ -4,7 +4,9 @@ import frappe
 
 AGENT_ROLE = "Telephony Agent"
 SUPERVISOR_ROLE = "Telephony Supervisor"
-TELEPHONY_ROLES = (AGENT_ROLE, SUPERVISOR_ROLE)
+# Sees the calls of their department (Telephony Settings → Role Rights says how far each right goes).
+DEPARTMENT_HEAD_ROLE = "Telephony Department Head"
+TELEPHONY_ROLES = (AGENT_ROLE, DEPARTMENT_HEAD_ROLE, SUPERVISOR_ROLE)
 
 # Roles that see every call and every line, whatever the call's agent.
 _ALL_CALLS_ROLES = {SUPERVISOR_ROLE, "System Manager"}

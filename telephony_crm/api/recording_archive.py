@@ -6,8 +6,9 @@ import json
 import frappe
 from frappe import _
 
-from telephony_crm.recordings.access import DOWNLOAD, RecordingAccessError, may
+from telephony_crm.recordings.access import RecordingAccessError, may
 from telephony_crm.recordings.archive import ARCHIVE_JOB
+from telephony_crm.rights.scopes import DOWNLOAD
 
 MAX_CALLS = 500
 MAX_NAME_LENGTH = 140

@@ -1,5 +1,6 @@
 """The Telephony Storage page: what recordings take, and deleting those of old calls. System Managers and
-supervisors only: a deletion reaches every call, whoever's it was."""
+supervisors only; deleting also needs the right to delete the recordings of all calls (Role Rights), as it
+reaches every call, whoever's it was."""
 
 from datetime import date
 
@@ -8,6 +9,7 @@ from frappe import _
 from frappe.utils import getdate
 
 from telephony_crm.recordings import storage
+from telephony_crm.rights.scopes import ALL, DELETE_RECORDINGS, scope
 from telephony_crm.roles import SUPERVISOR_ROLE
 
 MANAGER_ROLES = {"System Manager", SUPERVISOR_ROLE}
@@ -36,6 +38,11 @@ def preview(before: str) -> dict:
 def delete_older_than(before: str) -> dict:
 	"""Queue the removal of the recordings of calls started before `before` (YYYY-MM-DD)."""
 	_check_manager()
+	if scope(DELETE_RECORDINGS) != ALL:
+		frappe.throw(
+			_("Deleting old recordings reaches every call: it needs the right to delete all recordings"),
+			frappe.PermissionError,
+		)
 	before_date = _past_date(before)
 	job = frappe.enqueue(
 		storage.DELETE_JOB,

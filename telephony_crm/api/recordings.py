@@ -1,12 +1,15 @@
 """Listening to and downloading a call's recording: through the app, with the call's permissions and
-the recording rights of Telephony Settings. The provider's URL and credentials never reach the browser."""
+the rights of Telephony Settings → Role Rights. The provider's URL and credentials never reach the browser."""
 
 import frappe
 from werkzeug.wrappers import Response
 
 from telephony_crm.recordings import copy
-from telephony_crm.recordings.access import DOWNLOAD, LISTEN, checked_call
+from telephony_crm.recordings.access import checked_call
 from telephony_crm.recordings.playback import recording_response
+from telephony_crm.recordings.removal import remove_recording
+from telephony_crm.recordings.state import PLAYABLE
+from telephony_crm.rights.scopes import DELETE_RECORDINGS, DOWNLOAD, LISTEN
 from telephony_crm.roles import sees_all_calls
 
 
@@ -27,3 +30,13 @@ def copy_again(call: str) -> None:
 		frappe.throw(frappe._("Only supervisors can restart the copy of a recording"), frappe.PermissionError)
 	checked_call(call)
 	copy.copy_again(call)
+
+
+@frappe.whitelist(methods=["POST"])
+def delete(call: str) -> dict:
+	"""Delete the call's recording: the site's copy, and the provider's where the provider can."""
+	doc = checked_call(call, DELETE_RECORDINGS)
+	if doc.recording_status not in PLAYABLE:
+		frappe.throw(frappe._("Call {0} has no recording to delete").format(doc.name))
+	freed = remove_recording(doc.name)
+	return {"call": doc.name, "freed_bytes": freed}

@@ -12,6 +12,7 @@ from telephony_crm.calls.intake import commit_event
 from telephony_crm.calls.times import site_now
 from telephony_crm.providers import get_provider
 from telephony_crm.providers.base import OriginateRequest, ProviderCommandError, WebhookRefused
+from telephony_crm.rights.outbound import check_outbound
 
 
 class NoSipAccountError(frappe.ValidationError):
@@ -25,9 +26,11 @@ def place_call(number: str, reference: tuple[str, str] | None = None, user: str 
 	committed) before the command, however fast its events. One that names the call itself (its answer
 	to the command says how) has it recorded under that name; its events may come first, and the
 	record is the same."""
-	account = sip_account_for(user or frappe.session.user)
-	provider = _provider(account.provider)
+	user = user or frappe.session.user
+	account = sip_account_for(user)
 	dialled = dialling_number(number, account)
+	check_outbound(number, region_for_provider(account.provider), user)
+	provider = _provider(account.provider)
 	request = OriginateRequest(f"tcrm-{frappe.generate_hash(length=16)}", account.extension, dialled)
 
 	def record(call_id: str):

@@ -1,17 +1,13 @@
-"""Who may hear and download a call's recording: whoever may read the call, if one of their roles has
-the right in Telephony Settings → Recording Access. Checked on every endpoint that serves recordings."""
+"""Who may hear, download and delete a call's recording: whoever may see the call, where their rights
+(Telephony Settings → Role Rights) reach it. Checked on every endpoint that serves or deletes recordings."""
 
 import frappe
 from frappe import _
 
-from telephony_crm.roles import AGENT_ROLE, SUPERVISOR_ROLE
+from telephony_crm.permissions import reaches
+from telephony_crm.rights.scopes import DOWNLOAD, LISTEN, NONE, scope
 
-LISTEN = "can_listen"
-DOWNLOAD = "can_download"
 CALL_DOCTYPE = "Telephony Call Log"
-
-# Roles given both rights on install; admins narrow them in Telephony Settings.
-DEFAULT_ROLES = (AGENT_ROLE, SUPERVISOR_ROLE, "System Manager")
 
 
 class RecordingAccessError(frappe.PermissionError):
@@ -19,34 +15,40 @@ class RecordingAccessError(frappe.PermissionError):
 
 
 def may(right: str, user: str | None = None) -> bool:
-	user = user or frappe.session.user
-	if user == "Administrator":
-		return True
-	roles = set(frappe.get_roles(user))
-	settings = frappe.get_cached_doc("Telephony Settings")
-	return any(row.role in roles and row.get(right) for row in settings.recording_access)
+	"""Whether `right` reaches any call at all for `user` (what the desk offers)."""
+	return scope(right, user) != NONE
 
 
 def checked_call(name: str, right: str = LISTEN):
-	"""The call, if the session's user may read it and has `right`; PermissionError otherwise."""
+	"""The call, if the session's user may see it and `right` reaches it; PermissionError otherwise."""
 	call = frappe.get_doc(CALL_DOCTYPE, name)
 	call.check_permission("read")
-	if not may(right):
-		message = (
-			_("You may not listen to call recordings")
-			if right == LISTEN
-			else _("You may not download call recordings")
-		)
-		raise RecordingAccessError(message)
+	check_reach(call.name, right)
 	return call
 
 
-def set_default_access() -> None:
-	"""Install: agents, supervisors and System Managers listen and download (what callers expect)."""
-	settings = frappe.get_single("Telephony Settings")
-	if settings.recording_access:
-		return
-	for role in DEFAULT_ROLES:
-		settings.append("recording_access", {"role": role, LISTEN: 1, DOWNLOAD: 1})
-	settings.flags.ignore_permissions = True
-	settings.save()
+def check_reach(name: str, right: str, user: str | None = None) -> None:
+	if not may(right, user):
+		raise RecordingAccessError(_refusal(right))
+	if not reaches(name, right, user):
+		raise RecordingAccessError(_refusal(right, name))
+
+
+def _refusal(right: str, call: str | None = None) -> str:
+	if right == LISTEN:
+		return (
+			_("You may not listen to the recording of call {0}").format(call)
+			if call
+			else _("You may not listen to call recordings")
+		)
+	if right == DOWNLOAD:
+		return (
+			_("You may not download the recording of call {0}").format(call)
+			if call
+			else _("You may not download call recordings")
+		)
+	return (
+		_("You may not delete the recording of call {0}").format(call)
+		if call
+		else _("You may not delete call recordings")
+	)

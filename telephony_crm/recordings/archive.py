@@ -22,9 +22,10 @@ from frappe import _
 from frappe.utils import escape_html, get_datetime, now, now_datetime
 
 from telephony_crm.recordings import files
-from telephony_crm.recordings.access import CALL_DOCTYPE, DOWNLOAD, may
+from telephony_crm.recordings.access import CALL_DOCTYPE, RecordingAccessError, check_reach
 from telephony_crm.recordings.playback import local_copy_path, open_recording
 from telephony_crm.recordings.state import PLAYABLE
+from telephony_crm.rights.scopes import DOWNLOAD
 
 ARCHIVE_JOB = "telephony_crm.recordings.archive.build_archive"
 # Sent to the user when their archive is ready (or could not be made).
@@ -68,12 +69,11 @@ def build_archive(calls: list[str], user: str) -> None:
 
 def _write_zip(path: str, calls: list[str], user: str) -> tuple[int, int]:
 	"""Write the zip; (recordings added, calls skipped)."""
-	may_download = may(DOWNLOAD, user)
 	added, skipped = 0, []
 	with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
 		for name in calls:
 			try:
-				_add_recording(archive, name, user, may_download)
+				_add_recording(archive, name, user)
 				added += 1
 			except Skipped as reason:
 				skipped.append(f"{_one_line(name)}: {_one_line(str(reason))}")
@@ -83,14 +83,16 @@ def _write_zip(path: str, calls: list[str], user: str) -> tuple[int, int]:
 	return added, len(skipped)
 
 
-def _add_recording(archive: zipfile.ZipFile, name: str, user: str, may_download: bool) -> None:
+def _add_recording(archive: zipfile.ZipFile, name: str, user: str) -> None:
 	if not frappe.db.exists(CALL_DOCTYPE, name):
 		raise Skipped(_("no such call"))
 	call = frappe.get_doc(CALL_DOCTYPE, name)
 	if not frappe.has_permission(CALL_DOCTYPE, "read", doc=call, user=user):
 		raise Skipped(_("you may not read this call"))
-	if not may_download:
-		raise Skipped(_("you may not download call recordings"))
+	try:
+		check_reach(name, DOWNLOAD, user)
+	except RecordingAccessError as refusal:
+		raise Skipped(str(refusal))
 	if call.recording_status not in PLAYABLE:
 		raise Skipped(_("the call has no recording"))
 	try:

@@ -10,6 +10,7 @@ from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventTy
 from telephony_crm.calls.intake import commit_event, update_call
 from telephony_crm.recordings import files
 from telephony_crm.recordings.state import ON_SITE
+from telephony_crm.rights.scopes import CALL_RIGHTS, NOBODY, NONE, OUTBOUND
 from telephony_crm.roles import AGENT_ROLE
 
 T0 = datetime(2026, 3, 2, 10, 0, 0)
@@ -253,3 +254,27 @@ def stored_strings(call: str) -> list[str]:
 
 
 _TEXT_FIELDS = ("Data", "Small Text", "Text", "Long Text")
+
+
+@contextmanager
+def role_rights(**changes):
+	"""Telephony Settings → Role Rights changed inside the block: `changes` is {role: {right: scope}}
+	(a role without a row gets one, with no rights but those given), committed for other threads."""
+	settings = frappe.get_single("Telephony Settings")
+	before = [row.as_dict() for row in settings.role_rights]
+	rows = {row.role: row for row in settings.role_rights}
+	for role, rights in changes.items():
+		row = rows.get(role) or settings.append(
+			"role_rights",
+			{"role": role, **dict.fromkeys(CALL_RIGHTS, NONE), OUTBOUND: NOBODY},
+		)
+		row.update(rights)
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		yield
+	finally:
+		settings = frappe.get_single("Telephony Settings")
+		settings.set("role_rights", [{k: row[k] for k in ("role", *CALL_RIGHTS, OUTBOUND)} for row in before])
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()

@@ -4,7 +4,6 @@ import glob
 import os
 import tracemalloc
 import zipfile
-from contextlib import contextmanager
 from unittest.mock import MagicMock, patch
 
 import frappe
@@ -24,6 +23,7 @@ from telephony_crm.tests.factories import (
 	make_sip_account,
 	make_user,
 	recorded_call,
+	role_rights,
 	unique,
 	unique_mobile,
 )
@@ -35,23 +35,9 @@ MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 40
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(200)) * 30
 
 
-@contextmanager
 def download_right(role: str, allowed: int):
-	"""Telephony Settings → Recording Access: `role` may download or not, inside the block."""
-
-	def set_right(value):
-		settings = frappe.get_single("Telephony Settings")
-		row = next(row for row in settings.recording_access if row.role == role)
-		before, row.can_download = row.can_download, value
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()
-		return before
-
-	before = set_right(allowed)
-	try:
-		yield
-	finally:
-		set_right(before)
+	"""Telephony Settings → Role Rights: `role` may download its own calls' recordings, or none."""
+	return role_rights(**{role: {"download": "Own" if allowed else "None"}})
 
 
 class ArchiveCase(FrappeTestCase):
@@ -233,7 +219,7 @@ class TestSkippedCalls(ArchiveCase):
 			payload = self.archive([call])
 		with self.zip_of(payload) as archive:
 			self.assertEqual(archive.namelist(), [SKIPPED_FILE])
-			self.assertEqual(self.skipped(archive), {call: "you may not download call recordings"})
+			self.assertEqual(self.skipped(archive), {call: "You may not download call recordings"})
 		self.assertEqual(self.stub.requested(self.recording_path(call)), [])
 
 	def test_a_failed_archive_is_reported_and_leaves_nothing_behind(self):

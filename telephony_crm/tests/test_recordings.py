@@ -10,7 +10,6 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
 from telephony_crm.recordings import copy
-from telephony_crm.recordings.access import DOWNLOAD, LISTEN
 from telephony_crm.recordings.files import private_path
 from telephony_crm.recordings.retention import apply_retention
 from telephony_crm.recordings.settings import check_recording_settings
@@ -24,6 +23,7 @@ from telephony_crm.tests.factories import (
 	make_sip_account,
 	make_user,
 	recorded_call,
+	role_rights,
 	telephony_settings,
 	unique,
 )
@@ -44,22 +44,6 @@ def keep_in_storage_app(file):
 	"""A `write_file` hook like an S3 app's: the bytes go elsewhere, the File gets their URL."""
 	file.file_url = STORAGE_APP["host"].serve(f"/bucket/{file.file_name}", file._content)
 	return {"file_name": file.file_name, "file_url": file.file_url}
-
-
-def recording_access(**rights_by_role):
-	"""Telephony Settings → Recording Access set to {role: (listen, download)}; returns the rows before."""
-	settings = frappe.get_single("Telephony Settings")
-	before = [(row.role, row.can_listen, row.can_download) for row in settings.recording_access]
-	settings.set(
-		"recording_access",
-		[
-			{"role": role, LISTEN: listen, DOWNLOAD: download}
-			for role, (listen, download) in rights_by_role.items()
-		],
-	)
-	settings.save(ignore_permissions=True)
-	frappe.db.commit()
-	return before
 
 
 class RecordingCase(FrappeTestCase):
@@ -142,8 +126,12 @@ class TestListening(RecordingCase):
 
 	def test_rights_turned_off_for_a_role_are_refused_at_the_endpoint(self):
 		call = self.ended_call()
-		before = recording_access(**{AGENT_ROLE: (1, 0), SUPERVISOR_ROLE: (0, 0), "System Manager": (1, 1)})
-		try:
+		with role_rights(
+			**{
+				AGENT_ROLE: {"listen": "Own", "download": "None"},
+				SUPERVISOR_ROLE: {"listen": "None", "download": "None"},
+			}
+		):
 			self.assertEqual(self.stream(call, self.agent).status_code, 200)
 			refused = self.stream(call, self.agent, download=True)
 			self.assertEqual(refused.status_code, 403)
@@ -151,8 +139,6 @@ class TestListening(RecordingCase):
 			refused = self.stream(call, self.supervisor)
 			self.assertEqual(refused.status_code, 403)
 			self.assertIn("may not listen", refused.get_data(as_text=True))
-		finally:
-			recording_access(**{role: (listen, download) for role, listen, download in before})
 
 	def test_a_download_is_an_attachment_with_a_clear_name(self):
 		call = self.ended_call()

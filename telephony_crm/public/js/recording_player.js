@@ -12,7 +12,7 @@ export function has_recording(call) {
 	return PLAYABLE.includes(call.recording_status);
 }
 
-// The rights of Telephony Settings → Recording Access, as the session started with them. The server
+// The rights of Telephony Settings → Role Rights, as the session started with them. The server
 // checks them on every request; these only keep the desk from offering what it would refuse.
 export function may_listen() {
 	return frappe.boot.telephony?.can_listen_recordings !== false;

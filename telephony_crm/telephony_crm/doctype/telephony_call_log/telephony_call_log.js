@@ -15,6 +15,7 @@ frappe.ui.form.on("Telephony Call Log", {
 		);
 		show_recording(frm);
 		add_copy_again_button(frm);
+		add_delete_recording_button(frm);
 	},
 	notes(frm) {
 		frm.enable_save();
@@ -67,5 +68,27 @@ function add_copy_again_button(frm) {
 				});
 				frm.reload_doc();
 			})
+	);
+}
+
+function add_delete_recording_button(frm) {
+	// Offered where the user's rights reach some recordings; the server decides for this call.
+	const may_delete = Boolean(frappe.boot.telephony?.can_delete_recordings);
+	if (!may_delete || !telephony_crm.recordings.has_recording(frm.doc)) {
+		return;
+	}
+	frm.add_custom_button(__("Delete recording"), () =>
+		frappe.confirm(
+			__("Delete the recording of {0}, on the site and at the provider where it can be deleted?", [
+				frappe.utils.escape_html(frm.doc.name),
+			]),
+			() =>
+				frappe
+					.xcall("telephony_crm.api.recordings.delete", { call: frm.doc.name })
+					.then(() => {
+						frappe.show_alert({ message: __("The recording was deleted"), indicator: "green" });
+						frm.reload_doc();
+					})
+		)
 	);
 }

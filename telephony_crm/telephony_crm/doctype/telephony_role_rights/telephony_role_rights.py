@@ -4,5 +4,5 @@
 from frappe.model.document import Document
 
 
-class TelephonyRecordingAccess(Document):
+class TelephonyRoleRights(Document):
 	pass
