@@ -12,6 +12,7 @@ or who answered it).
 """
 
 import frappe
+from frappe.utils.caching import request_cache
 
 from telephony_crm.rights.departments import department_users
 from telephony_crm.rights.scopes import (
@@ -27,6 +28,10 @@ from telephony_crm.roles import sees_all_calls
 
 CALL_DOCTYPE = "Telephony Call Log"
 PARTICIPANT_DOCTYPE = "Telephony Call Participant"
+# Calls of the users a scope reaches are listed by reading all calls in order when they are at least
+# this share of all calls (and at least MIN_MANY_CALLS): a page then needs few reads to find its rows.
+MANY_CALLS_SHARE = 0.01
+MIN_MANY_CALLS = 2000
 # Rights over a call that follow whose call it is, not who took part in it.
 _BY_AGENT = (DELETE_CALLS, DELETE_RECORDINGS)
 
@@ -38,11 +43,45 @@ def call_log_query_conditions(user: str | None = None) -> str:
 		return ""
 	if reach == NONE:
 		return "1 = 0"
-	users = ", ".join(frappe.db.escape(member) for member in reached_users(reach, user))
-	# The engine records the agent and who answered among the participants too: one indexed sub-query.
+	# The engine records the agent and who answered among the participants too.
+	return participants_condition(reached_users(reach, user))
+
+
+def participants_condition(users: tuple[str, ...]) -> str:
+	"""Calls one of `users` took part in, as a condition on the call log.
+
+	Only calls have participants. Few such calls (an agent's, a small team's) are found through the
+	participants' index and looked up one by one; many (a large department's) are read in the list's
+	order and each one's participants checked, so that a page needs only its first matches and never
+	sorts the department's whole history."""
+	listed = ", ".join(frappe.db.escape(member) for member in users)
+	if _calls_of_fewer_than(users, _many_calls()):
+		return (
+			"`tabTelephony Call Log`.`name` in (select `parent` from `tabTelephony Call Participant`"
+			f" where `user` in ({listed}))"
+		)
 	return (
-		f"`tabTelephony Call Log`.`name` in (select `parent` from `tabTelephony Call Participant`"
-		f" where `parenttype` = 'Telephony Call Log' and `user` in ({users}))"
+		"(select count(*) from `tabTelephony Call Participant` as `participant`"
+		" where `participant`.`parent` = `tabTelephony Call Log`.`name`"
+		f" and `participant`.`user` in ({listed})) > 0"
+	)
+
+
+@request_cache
+def _many_calls() -> int:
+	return max(MIN_MANY_CALLS, int(frappe.db.estimate_count(CALL_DOCTYPE) * MANY_CALLS_SHARE))
+
+
+@request_cache
+def _calls_of_fewer_than(users: tuple[str, ...], limit: int) -> bool:
+	# At most `limit` entries of the (user, parent) index are read.
+	return (
+		frappe.db.sql(
+			"""select count(*) from (select 1 from `tabTelephony Call Participant`
+			where `user` in %s limit %s) as `calls`""",
+			(users, limit),
+		)[0][0]
+		< limit
 	)
 
 

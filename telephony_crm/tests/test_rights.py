@@ -156,6 +156,17 @@ class TestDepartmentScope(RightsCase):
 		self.assertEqual(self.visible(self.head), department)
 		self.assertEqual(self.visible(self.seller), self.calls_of(self.seller))
 
+	def test_a_large_departments_calls_are_found_the_same_way(self):
+		# However few the calls, the query for a large department's (read in order, each call checked).
+		with (
+			patch("telephony_crm.permissions.MIN_MANY_CALLS", 0),
+			patch("telephony_crm.permissions.MANY_CALLS_SHARE", 0),
+		):
+			self.assertEqual(
+				self.visible(self.head), self.calls_of(self.head, self.seller, self.east_seller, self.tester)
+			)
+			self.assertEqual(self.visible(self.seller), self.calls_of(self.seller))
+
 	def test_the_same_scope_holds_for_rest_report_and_form(self):
 		headers = self.headers[self.head]
 		response = request(
