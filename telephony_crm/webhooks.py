@@ -29,16 +29,23 @@ def handle_webhook(request: Request) -> Response:
 	body = None
 	authenticated = False
 	headers = {}
+	url_check = None
 	try:
 		if len(request.get_data(cache=True)) > MAX_BODY_BYTES:
 			raise WebhookRefused(413, _("The body is larger than {0} KB").format(MAX_BODY_BYTES // 1024))
 		check_rate(client_address(request))
 		provider = get_provider(provider_name)
-		provider.authenticate_webhook(request)
-		authenticated = True
-		body = _body_for_log(request)
-		events = provider.parse_webhook(request)
-		status_code, answer = 200, provider.webhook_response([commit_event(event) for event in events])
+		url_check = provider.url_check_answer(request)
+		if url_check is not None:
+			status_code, answer = 200, {"url_check": url_check}
+		elif request.method != "POST":
+			raise WebhookRefused(405, _("Webhooks are sent with POST"), headers={"Allow": "POST"})
+		else:
+			provider.authenticate_webhook(request)
+			authenticated = True
+			body = _body_for_log(request)
+			events = provider.parse_webhook(request)
+			status_code, answer = 200, provider.webhook_response([commit_event(event) for event in events])
 	except WebhookRefused as refusal:
 		status_code, answer = refusal.status_code, refusal.as_body()
 		headers = refusal.headers
@@ -79,6 +86,9 @@ def handle_webhook(request: Request) -> Response:
 		# What a provider sent and the app could not record is always kept, logging on or off.
 		always=authenticated and status_code >= 400,
 	)
+	if url_check is not None:
+		# The provider compares the body with what it sent.
+		return Response(url_check, status=200, mimetype="text/plain")
 	response = Response(json.dumps(answer), status=status_code, mimetype="application/json")
 	response.headers.update(headers)
 	return response

@@ -10,6 +10,7 @@ PROVIDER_CLASSES = {
 	"Asterisk AMI": "telephony_crm.providers.asterisk.provider.AsteriskAmiProvider",
 	"Telphin": "telephony_crm.providers.telphin.provider.TelphinProvider",
 	"Mango Office": "telephony_crm.providers.mango.provider.MangoOfficeProvider",
+	"Zadarma": "telephony_crm.providers.zadarma.provider.ZadarmaProvider",
 }
 
 SETTINGS_DOCTYPE = "Telephony Provider Settings"

@@ -91,6 +91,11 @@ class TelephonyProvider:
 			_secrets[key] = self.settings.get_password(field, raise_exception=False)
 		return _secrets[key]
 
+	def url_check_answer(self, request: Request) -> str | None:
+		"""The text to answer a provider's check of its webhook URL with (made when the URL is saved at
+		the provider, unsigned); None when `request` is no such check."""
+		return None
+
 	def authenticate_webhook(self, request: Request) -> None:
 		"""Raise WebhookRefused(401) unless the request comes from this provider."""
 		raise NotImplementedError

@@ -10,9 +10,9 @@ from telephony_crm.calls.engine import CALL_DOCTYPE
 from telephony_crm.calls.events import CallEvent
 from telephony_crm.calls.times import site_now
 from telephony_crm.calls.validation import LONGEST_CALL_SECONDS
+from telephony_crm.providers.fields import Fields
 from telephony_crm.providers.mango import call_ids, mapping
 from telephony_crm.providers.mango.api import SUCCESS, describe_code
-from telephony_crm.providers.mango.fields import Fields
 from telephony_crm.providers.mango.mapping import Leg, Party, Summary
 
 RECORDING_STATES = ("Started", "Continued", "Completed")
