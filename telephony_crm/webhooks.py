@@ -38,8 +38,13 @@ def handle_webhook(request: Request) -> Response:
 		url_check = provider.url_check_answer(request)
 		if url_check is not None:
 			status_code, answer = 200, {"url_check": url_check}
-		elif request.method != "POST":
-			raise WebhookRefused(405, _("Webhooks are sent with POST"), headers={"Allow": "POST"})
+		elif request.method not in provider.webhook_methods:
+			methods = ", ".join(provider.webhook_methods)
+			raise WebhookRefused(
+				405,
+				_("{0} sends its webhooks with {1}").format(provider.provider_type, methods),
+				headers={"Allow": methods},
+			)
 		else:
 			provider.authenticate_webhook(request)
 			authenticated = True

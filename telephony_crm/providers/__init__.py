@@ -11,6 +11,7 @@ PROVIDER_CLASSES = {
 	"Telphin": "telephony_crm.providers.telphin.provider.TelphinProvider",
 	"Mango Office": "telephony_crm.providers.mango.provider.MangoOfficeProvider",
 	"Zadarma": "telephony_crm.providers.zadarma.provider.ZadarmaProvider",
+	"Exotel": "telephony_crm.providers.exotel.provider.ExotelProvider",
 }
 
 SETTINGS_DOCTYPE = "Telephony Provider Settings"

@@ -63,6 +63,8 @@ class TelephonyProvider:
 	# True when `originate` returns the id the provider will report the placed call under (its own),
 	# instead of reporting it under the OriginateRequest's call_id.
 	names_placed_calls = False
+	# How the provider sends its webhooks (some applets can only GET).
+	webhook_methods = ("POST",)
 
 	def __init__(self, settings):
 		self.settings = settings
@@ -99,6 +101,14 @@ class TelephonyProvider:
 	def authenticate_webhook(self, request: Request) -> None:
 		"""Raise WebhookRefused(401) unless the request comes from this provider."""
 		raise NotImplementedError
+
+	def check_webhook_secret(self, token: str | None, missing: str) -> None:
+		"""For a provider that signs nothing: the webhook secret its URL carries, compared in constant
+		time; `missing` says where the secret belongs."""
+		if not token:
+			raise WebhookRefused(401, missing)
+		if not secrets_match(token, self.secret("webhook_secret")):
+			raise WebhookRefused(401, _("Wrong secret for this provider"))
 
 	def parse_webhook(self, request: Request) -> list[CallEvent]:
 		"""The normalized events a webhook request carries; WebhookRefused(422) for bad input."""

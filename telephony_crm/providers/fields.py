@@ -2,10 +2,11 @@
 and says what is wrong with it."""
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from frappe import _
 
-from telephony_crm.calls.times import from_unix_seconds, site_now
+from telephony_crm.calls.times import from_unix_seconds, site_now, to_site_time
 from telephony_crm.calls.validation import MAX_TEXT_LENGTH, check_time, clean_text, is_dial_string
 from telephony_crm.providers.base import WebhookRefused
 
@@ -87,6 +88,19 @@ class Fields:
 		if seconds is None:
 			return None
 		moment = from_unix_seconds(seconds)
+		check_time(moment, site_now(), self.prefix + name)
+		return moment
+
+	def local_time(self, name: str, time_zone: str, required: bool = True) -> datetime | None:
+		"""`YYYY-MM-DD HH:MM:SS` in `time_zone`, as site time, within the engine's window."""
+		text = self.text(name, required)
+		if text is None:
+			return None
+		try:
+			local = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+		except ValueError:
+			self.refuse(name, _("{field} must be a time written YYYY-MM-DD HH:MM:SS"))
+		moment = to_site_time(local.replace(tzinfo=ZoneInfo(time_zone)))
 		check_time(moment, site_now(), self.prefix + name)
 		return moment
 

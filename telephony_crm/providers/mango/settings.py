@@ -1,12 +1,12 @@
-"""Checking a Mango Office provider's credentials when its settings are saved (providers.credentials):
+"""Checking a Mango Office provider's credentials when its settings are saved (providers.settings_checks):
 one signed config/users/request."""
 
 import frappe
 from frappe import _
 
 from telephony_crm.providers.base import ProviderCommandError
-from telephony_crm.providers.credentials import api_status, credentials_changed, not_checked
 from telephony_crm.providers.mango.api import MangoApi, MangoRefused
+from telephony_crm.providers.settings_checks import api_status, credentials_changed, not_checked
 
 PROVIDER_TYPE = "Mango Office"
 CREDENTIAL_FIELDS = ("mango_api_key", "mango_api_base")

@@ -13,7 +13,6 @@ from telephony_crm.providers.base import (
 	Recording,
 	TelephonyProvider,
 	WebhookRefused,
-	secrets_match,
 )
 from telephony_crm.providers.telphin import connect, control
 from telephony_crm.providers.telphin.client import TelphinClient
@@ -34,13 +33,10 @@ class TelphinProvider(TelephonyProvider):
 		connect.on_settings_update(settings)
 
 	def authenticate_webhook(self, request: Request) -> None:
-		token = request.args.get("token")
-		if not token:
-			raise WebhookRefused(
-				401, _("Missing secret: the event URL must end with &token=<webhook secret>")
-			)
-		if not secrets_match(token, self.secret("webhook_secret")):
-			raise WebhookRefused(401, _("Wrong secret for this provider"))
+		self.check_webhook_secret(
+			request.args.get("token"),
+			_("Missing secret: the event URL must end with &token=<webhook secret>"),
+		)
 
 	def parse_webhook(self, request: Request) -> list[CallEvent]:
 		if request.is_json:

@@ -27,8 +27,9 @@ class ZadarmaApi:
 		self.base = (settings.zadarma_api_base or DEFAULT_BASE).rstrip("/")
 
 	@property
-	def host(self) -> str:
-		return urlsplit(self.base).hostname or ""
+	def origin(self) -> str:
+		"""host[:port] of the API."""
+		return urlsplit(self.base).netloc
 
 	def get(self, path: str, params: dict, *, retry_pauses: tuple[float, ...] = RETRY_PAUSES) -> dict:
 		"""GET `path` (`/v1/...`/) with `params`; Zadarma's answer, or ProviderCommandError."""

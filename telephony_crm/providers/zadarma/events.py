@@ -16,19 +16,16 @@ delivery is the same event and the engine recognises it; the ring time is then m
 answer's arrival.
 """
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from frappe import _
 
 from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventType
-from telephony_crm.calls.times import site_now, to_site_time
-from telephony_crm.calls.validation import LONGEST_CALL_SECONDS, check_time
+from telephony_crm.calls.validation import LONGEST_CALL_SECONDS
 from telephony_crm.providers.fields import Fields
 from telephony_crm.providers.zadarma import call_ids
 
 DEFAULT_TIME_ZONE = "Europe/Moscow"
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 INBOUND_EVENTS = ("NOTIFY_START", "NOTIFY_INTERNAL", "NOTIFY_ANSWER", "NOTIFY_END")
 OUTBOUND_EVENTS = ("NOTIFY_OUT_START", "NOTIFY_OUT_END")
 CALL_EVENTS = (*INBOUND_EVENTS, *OUTBOUND_EVENTS, "NOTIFY_RECORD")
@@ -64,7 +61,7 @@ def call_events(provider: str, time_zone: str | None, form) -> list[CallEvent]:
 	if outbound and not extension:
 		fields.refuse("internal", _("{field} is required"))
 	external = fields.number("destination" if outbound else "caller_id")
-	started = _start_time(fields, time_zone)
+	started = fields.local_time("call_start", time_zone or DEFAULT_TIME_ZONE)
 	# A call placed from the desk: recorded under the app's id before Zadarma named it.
 	call_id = call_ids.call_id_for(provider, pbx_call_id, (extension, external) if outbound else None)
 	moment = (
@@ -129,14 +126,3 @@ def _recording_event(provider: str, fields: Fields, pbx_call_id: str) -> CallEve
 		recording_id=fields.text("call_id_with_rec", required=True),
 		raw_status="recording ready",
 	)
-
-
-def _start_time(fields: Fields, time_zone: str | None) -> datetime:
-	text = fields.text("call_start", required=True)
-	try:
-		local = datetime.strptime(text, TIME_FORMAT)
-	except ValueError:
-		fields.refuse("call_start", _("{field} must be a time written YYYY-MM-DD HH:MM:SS"))
-	moment = to_site_time(local.replace(tzinfo=ZoneInfo(time_zone or DEFAULT_TIME_ZONE)))
-	check_time(moment, site_now(), "call_start")
-	return moment

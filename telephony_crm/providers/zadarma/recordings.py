@@ -30,7 +30,7 @@ def _file_url(api: ZadarmaApi, answer: dict) -> str:
 	target = urlsplit(link)
 	host = target.hostname or ""
 	ours = host == FILES_DOMAIN or host.endswith("." + FILES_DOMAIN)
-	if not (ours and target.scheme == "https") and host != api.host:
+	if not (ours and target.scheme == "https") and target.netloc != api.origin:
 		raise ProviderCommandError(
 			_("{0}: the recording's link leads outside Zadarma ({1}) and was not followed").format(
 				api.settings.name, host

@@ -1,13 +1,16 @@
 """Checking a Zadarma provider's settings when they are saved: the account's time zone, and its
-credentials (providers.credentials) by one signed /v1/info/balance/ request."""
-
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+credentials (providers.settings_checks) by one signed /v1/info/balance/ request."""
 
 import frappe
 from frappe import _
 
 from telephony_crm.providers.base import ProviderCommandError
-from telephony_crm.providers.credentials import api_status, credentials_changed, not_checked
+from telephony_crm.providers.settings_checks import (
+	api_status,
+	check_time_zone,
+	credentials_changed,
+	not_checked,
+)
 from telephony_crm.providers.zadarma.api import ZadarmaApi, ZadarmaRefused
 
 PROVIDER_TYPE = "Zadarma"
@@ -18,18 +21,8 @@ CREDENTIAL_FIELDS = ("zadarma_api_key", "zadarma_api_base")
 def check_settings(doc) -> None:
 	if doc.provider_type != PROVIDER_TYPE:
 		return
-	_check_time_zone(doc.zadarma_time_zone)
+	check_time_zone(doc.zadarma_time_zone, _("Account Time Zone"))
 	check_credentials(doc)
-
-
-def _check_time_zone(name: str | None) -> None:
-	try:
-		ZoneInfo(name or "")
-	except (ValueError, ZoneInfoNotFoundError):
-		frappe.throw(
-			_("{0} is not a time zone: write a name such as Europe/Moscow").format(frappe.bold(name or "")),
-			title=_("Account Time Zone"),
-		)
 
 
 def check_credentials(doc) -> None:

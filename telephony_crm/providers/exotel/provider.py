@@ -1,0 +1,109 @@
+"""Exotel: calls placed through its API (`Calls/connect`), reported by StatusCallback; inbound calls
+reported by the Passthru applet of the flow; recordings from `RecordingUrl`.
+
+Exotel documents no signature for either: the URL given to Exotel holds the webhook secret as
+`&token=`, compared in constant time. Its v1 API has no way to hang up a call or delete a recording.
+"""
+
+from urllib.parse import urlsplit
+
+from frappe import _
+from werkzeug.wrappers import Request
+
+from telephony_crm.calls.events import CallEvent
+from telephony_crm.providers.base import (
+	OriginateRequest,
+	ProviderCommandError,
+	Recording,
+	TelephonyProvider,
+	WebhookRefused,
+)
+from telephony_crm.providers.exotel import settings as exotel_settings
+from telephony_crm.providers.exotel.api import ExotelApi
+from telephony_crm.providers.exotel.events import DEFAULT_TIME_ZONE, passthru_events, status_callback_events
+from telephony_crm.providers.fields import Fields
+from telephony_crm.providers.http import provider_request
+from telephony_crm.providers.recording_fetch import range_header, streamed_recording
+
+# Where Exotel keeps recordings: its S3 buckets (exotelrecordings/...) and its own hosts.
+RECORDING_DOMAINS = ("amazonaws.com", "exotel.com", "exotel.in")
+
+
+class ExotelProvider(TelephonyProvider):
+	provider_type = "Exotel"
+	# The Passthru applet can only GET.
+	webhook_methods = ("GET", "POST")
+
+	@classmethod
+	def check_settings(cls, settings) -> None:
+		exotel_settings.check_settings(settings)
+
+	@property
+	def api(self) -> ExotelApi:
+		return ExotelApi(self.settings, self.secret("exotel_api_token"))
+
+	@property
+	def time_zone(self) -> str:
+		return self.settings.exotel_time_zone or DEFAULT_TIME_ZONE
+
+	def authenticate_webhook(self, request: Request) -> None:
+		self.check_webhook_secret(
+			request.args.get("token"),
+			_("Missing secret: the URL given to Exotel must end with &token=<webhook secret>"),
+		)
+
+	def parse_webhook(self, request: Request) -> list[CallEvent]:
+		if request.method == "GET":
+			fields = {key: value for key, value in request.args.items() if key not in ("provider", "token")}
+			return passthru_events(self.name, self.time_zone, Fields(fields))
+		if request.is_json:
+			payload = request.get_json(silent=True)
+			if not isinstance(payload, dict):
+				raise WebhookRefused(422, _("The body must be a JSON object"))
+		else:
+			payload = request.form.to_dict()
+		return status_callback_events(self.name, self.time_zone, Fields(payload))
+
+	def originate(self, request: OriginateRequest) -> None:
+		self.api.request(
+			"POST",
+			"Calls/connect.json",
+			data={
+				"From": request.extension,
+				"To": request.number,
+				"CallerId": request.caller_id or self.settings.exotel_caller_id,
+				"Record": "true" if self.settings.exotel_record_calls else "false",
+				# Exotel reports the call with it: its events reach the call the app recorded.
+				"CustomField": request.call_id,
+				"StatusCallback": f"{self.settings.webhook_url}&token={self.secret('webhook_secret')}",
+				"StatusCallbackEvents[0]": "answered",
+				"StatusCallbackEvents[1]": "terminal",
+				"StatusCallbackContentType": "application/json",
+			},
+			# A call is never placed twice: a 5xx may have placed it.
+			retry_pauses=(),
+		)
+
+	def fetch_recording(self, call, byte_range: str | None = None) -> Recording:
+		url = call.recording_url or ""
+		target = urlsplit(url)
+		host = target.hostname or ""
+		at_api = bool(url) and target.netloc == self.api.origin
+		ours = target.scheme == "https" and any(
+			host == domain or host.endswith("." + domain) for domain in RECORDING_DOMAINS
+		)
+		if not (ours or at_api):
+			raise ProviderCommandError(
+				_("{0}: the recording's address is not Exotel's ({1}) and was not fetched").format(
+					self.name, target.netloc or "none"
+				)
+			)
+		# Exotel's credentials go to Exotel's API only, never to a bucket.
+		auth = (self.settings.exotel_api_key, self.api.token) if at_api else None
+		audio = provider_request(
+			self.name, "GET", url, stream=True, auth=auth, headers=range_header(byte_range)
+		)
+		return streamed_recording(audio)
+
+	def recording_deletion_refusal(self) -> str | None:
+		return _("Exotel's API cannot delete recordings: delete them in the Exotel dashboard")

@@ -1,0 +1,173 @@
+"""Exotel beyond the conformance kit: settings checks, refusals of bad requests, what a call placed from
+the desk asks Exotel for, and recordings fetched only from Exotel's hosts."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from telephony_crm.calls import outbound
+from telephony_crm.providers import get_provider
+from telephony_crm.providers.exotel.tests.stub_exotel import StubExotel
+from telephony_crm.providers.exotel.tests.test_conformance import EXOPHONE, TIME_ZONE, UNREACHABLE_API
+from telephony_crm.tests.client import WEBHOOK_PATH, request
+from telephony_crm.tests.factories import delete_calls, make_sip_account, make_user, unique, unique_mobile
+
+SID, KEY, TOKEN = "acme1", "key-1", "token-1"
+AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 16
+
+
+def exotel_provider(**fields):
+	return frappe.get_doc(
+		{
+			"doctype": "Telephony Provider Settings",
+			"provider_name": unique("Exotel"),
+			"provider_type": "Exotel",
+			"enabled": 1,
+			"default_region": "India",
+			"exotel_api_base": UNREACHABLE_API,
+			"exotel_account_sid": SID,
+			"exotel_api_key": KEY,
+			"exotel_api_token": TOKEN,
+			"exotel_caller_id": EXOPHONE,
+			"exotel_time_zone": TIME_ZONE,
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+
+
+class TestSettings(FrappeTestCase):
+	def test_a_wrong_time_zone_is_refused(self):
+		with self.assertRaisesRegex(frappe.ValidationError, "is not a time zone"):
+			exotel_provider(exotel_time_zone="IST")
+
+	def test_credentials_are_checked_on_save(self):
+		with StubExotel(SID, KEY, TOKEN) as stub:
+			self.assertIn(
+				"credentials accepted by Exotel", exotel_provider(exotel_api_base=stub.origin).api_status
+			)
+		with StubExotel(SID, KEY, "another-token") as stub:
+			with self.assertRaisesRegex(frappe.ValidationError, "Authentication is required"):
+				exotel_provider(exotel_api_base=stub.origin)
+
+
+class ExotelCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.provider = exotel_provider()
+		cls.secret = cls.provider.get_password("webhook_secret")
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		delete_calls(cls.provider.name)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def passthru(self, token: str | None = None, **fields):
+		query = {
+			"provider": self.provider.name,
+			"token": self.secret if token is None else token,
+			"CallSid": unique("sid"),
+			"CallFrom": "09900000001",
+			"CallTo": EXOPHONE,
+			"StartTime": "2026-12-01 10:00:00",
+			"CurrentTime": "2026-12-01 10:01:00",
+			"CallType": "completed",
+			"DialWhomNumber": "09800000002",
+			"DialCallDuration": "30",
+			**fields,
+		}
+		return request("get", WEBHOOK_PATH, query_string={k: v for k, v in query.items() if v is not None})
+
+
+class TestRequests(ExotelCase):
+	def test_the_secret_is_required(self):
+		for token, message in (("", "Missing secret"), ("wrong", "Wrong secret")):
+			with self.subTest(token=token):
+				response = self.passthru(token=token)
+				self.assertEqual(response.status_code, 401)
+				self.assertIn(message, response.get_data(as_text=True))
+
+	def test_bad_fields_are_refused_by_name(self):
+		cases = {
+			"StartTime": {"StartTime": "01/12/2026 10:00"},
+			"CallType": {"CallType": "something"},
+			"CallFrom": {"CallFrom": "<b>1</b>"},
+			"CallSid": {"CallSid": None},
+		}
+		for field, change in cases.items():
+			with self.subTest(field=field):
+				response = self.passthru(**change)
+				self.assertEqual(response.status_code, 422, response.get_data(as_text=True))
+				self.assertEqual(response.get_json()["field"], field)
+
+	def test_an_answered_inbound_call_has_its_agent_ring_and_talk_time(self):
+		user = make_user()
+		make_sip_account(user, self.provider.name, "09800000002")
+		frappe.db.commit()
+		sid = unique("sid")
+		self.assertEqual(self.passthru(CallSid=sid).status_code, 200)
+		frappe.db.rollback()
+		call = frappe.get_doc("Telephony Call Log", {"provider": self.provider.name, "call_id": sid})
+		self.assertEqual(
+			(call.status, call.agent, call.talk_duration, call.ring_duration), ("Completed", user, 30, 30)
+		)
+
+	def test_a_call_nobody_answered_is_missed(self):
+		sid = unique("sid")
+		self.assertEqual(
+			self.passthru(CallSid=sid, CallType="client-hangup", DialWhomNumber=None).status_code, 200
+		)
+		frappe.db.rollback()
+		call = frappe.get_doc("Telephony Call Log", {"provider": self.provider.name, "call_id": sid})
+		self.assertEqual((call.status, call.talk_duration), ("Missed", 0))
+
+
+class TestCommands(ExotelCase):
+	def test_a_call_placed_from_the_desk(self):
+		agent = make_user()
+		make_sip_account(agent, self.provider.name, "09900000001")
+		frappe.db.commit()
+		with StubExotel(SID, KEY, TOKEN) as stub:
+			self.provider.db_set("exotel_api_base", stub.origin)
+			frappe.db.commit()
+			frappe.set_user(agent)
+			placed = outbound.place_call(unique_mobile())
+			frappe.set_user("Administrator")
+		self.provider.db_set("exotel_api_base", UNREACHABLE_API)
+		frappe.db.commit()
+		self.assertNotIn("error", placed)
+		[command] = stub.commands
+		form = command["form"]
+		call_id = frappe.db.get_value("Telephony Call Log", placed["call"], "call_id")
+		self.assertEqual(
+			(form["From"], form["CallerId"], form["CustomField"]), ("09900000001", EXOPHONE, call_id)
+		)
+		self.assertTrue(form["StatusCallback"].endswith(f"&token={self.secret}"))
+		self.assertEqual(
+			(form["StatusCallbackEvents[0]"], form["StatusCallbackEvents[1]"]), ("answered", "terminal")
+		)
+
+
+class TestRecordings(ExotelCase):
+	def fetch(self, url: str):
+		return get_provider(self.provider.name).fetch_recording(frappe._dict(recording_url=url))
+
+	def test_a_recording_on_exotels_own_host_is_fetched(self):
+		with StubExotel(SID, KEY, TOKEN) as stub:
+			stub.recordings["/recordings/1.mp3"] = AUDIO
+			self.provider.db_set("exotel_api_base", stub.origin)
+			try:
+				self.assertEqual(b"".join(self.fetch(f"{stub.origin}/recordings/1.mp3").chunks), AUDIO)
+			finally:
+				self.provider.db_set("exotel_api_base", UNREACHABLE_API)
+
+	def test_a_recording_elsewhere_is_not_fetched(self):
+		for url in (
+			"https://files.example.com/exotelrecordings/1.mp3",
+			"http://s3.amazonaws.com/x.mp3",
+			"http://127.0.0.1:8/x.mp3",
+		):
+			with self.subTest(url=url), self.assertRaisesRegex(frappe.ValidationError, "is not Exotel's"):
+				self.fetch(url)
