@@ -30,6 +30,7 @@ def handle_webhook(request: Request) -> Response:
 	authenticated = False
 	headers = {}
 	url_check = None
+	reply = None
 	try:
 		if len(request.get_data(cache=True)) > MAX_BODY_BYTES:
 			raise WebhookRefused(413, _("The body is larger than {0} KB").format(MAX_BODY_BYTES // 1024))
@@ -50,7 +51,9 @@ def handle_webhook(request: Request) -> Response:
 			authenticated = True
 			body = _body_for_log(request)
 			events = provider.parse_webhook(request)
-			status_code, answer = 200, provider.webhook_response([commit_event(event) for event in events])
+			results = [commit_event(event) for event in events]
+			status_code, answer = 200, provider.webhook_response(results)
+			reply = provider.webhook_reply(request, results)
 	except WebhookRefused as refusal:
 		status_code, answer = refusal.status_code, refusal.as_body()
 		headers = refusal.headers
@@ -94,6 +97,8 @@ def handle_webhook(request: Request) -> Response:
 	if url_check is not None:
 		# The provider compares the body with what it sent.
 		return Response(url_check, status=200, mimetype="text/plain")
+	if reply is not None:
+		return reply
 	response = Response(json.dumps(answer), status=status_code, mimetype="application/json")
 	response.headers.update(headers)
 	return response

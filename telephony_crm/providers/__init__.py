@@ -12,6 +12,7 @@ PROVIDER_CLASSES = {
 	"Mango Office": "telephony_crm.providers.mango.provider.MangoOfficeProvider",
 	"Zadarma": "telephony_crm.providers.zadarma.provider.ZadarmaProvider",
 	"Exotel": "telephony_crm.providers.exotel.provider.ExotelProvider",
+	"Twilio": "telephony_crm.providers.twilio.provider.TwilioProvider",
 }
 
 SETTINGS_DOCTYPE = "Telephony Provider Settings"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import frappe
 from frappe import _
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from telephony_crm.calls.engine import CallResult
 from telephony_crm.calls.events import CallEvent
@@ -135,6 +135,11 @@ class TelephonyProvider:
 	def delete_recording(self, call) -> None:
 		"""Delete the call's recording at the provider (done: also when it was gone already)."""
 		raise ProviderCommandError(self.recording_deletion_refusal())
+
+	def webhook_reply(self, request: Request, results: list[CallResult]) -> Response | None:
+		"""The answer the provider expects to a webhook it was sent (Twilio: TwiML, the call's next
+		step); None: the app's JSON (webhook_response)."""
+		return None
 
 	def webhook_response(self, results: list[CallResult]) -> dict:
 		if len(results) == 1:

@@ -1,38 +1,17 @@
-"""What the app remembers of a Zadarma call between requests, in Redis (the alias and times live a week,
-far longer than any call):
-
-- when each event of a call first arrived: Zadarma stamps only the call's start, and a repeated
-  delivery must be the same event;
-- which Zadarma call (`pbx_call_id`) a call placed from the desk became: the callback API answers with
-  no id, so the app expects, for a couple of minutes, an outbound call from the agent's extension to
-  the number dialled, and the first such event ties its `pbx_call_id` to the app's call.
+"""Which Zadarma call (`pbx_call_id`) a call placed from the desk became, remembered in Redis for a week:
+the callback API answers with no id, so the app expects, for a couple of minutes, an outbound call from
+the agent's extension to the number dialled, and the first such event ties its `pbx_call_id` to the
+app's call.
 """
 
 import hashlib
 import re
-from datetime import datetime
 
 import frappe
-from frappe.utils import get_datetime
 
-from telephony_crm.calls.times import site_now
+from telephony_crm.providers.arrivals import REMEMBERED_SECONDS
 
-REMEMBERED_SECONDS = 7 * 24 * 3600
 CALLBACK_WAIT_SECONDS = 120
-
-
-def arrival_time() -> datetime:
-	return site_now()
-
-
-def first_seen(provider: str, pbx_call_id: str, event: str, extension: str | None) -> datetime:
-	"""When this event of the call first arrived (now, if this is its first delivery)."""
-	key = _key("seen", provider, pbx_call_id, event, extension or "")
-	now = arrival_time().isoformat()
-	# SET NX: of two deliveries at once, one time wins and both read it.
-	frappe.cache.set(key, now, nx=True, ex=REMEMBERED_SECONDS)
-	stored = frappe.cache.get(key)
-	return get_datetime(stored.decode() if stored else now)
 
 
 def expect_callback(provider: str, extension: str, number: str, call_id: str) -> None:

@@ -11,7 +11,7 @@
 | NOTIFY_RECORD | the call's recording, on an event that changes no state |
 
 Times: Zadarma writes only the call's start (`call_start`, local time of the account's time zone, a
-setting). The other events are stamped when they first arrive (call_ids.first_seen), so a repeated
+setting). The other events are stamped when they first arrive (providers.arrivals), so a repeated
 delivery is the same event and the engine recognises it; the ring time is then measured up to the
 answer's arrival.
 """
@@ -22,6 +22,7 @@ from frappe import _
 
 from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventType
 from telephony_crm.calls.validation import LONGEST_CALL_SECONDS
+from telephony_crm.providers.arrivals import first_seen
 from telephony_crm.providers.fields import Fields
 from telephony_crm.providers.zadarma import call_ids
 
@@ -64,9 +65,7 @@ def call_events(provider: str, time_zone: str | None, form) -> list[CallEvent]:
 	started = fields.local_time("call_start", time_zone or DEFAULT_TIME_ZONE)
 	# A call placed from the desk: recorded under the app's id before Zadarma named it.
 	call_id = call_ids.call_id_for(provider, pbx_call_id, (extension, external) if outbound else None)
-	moment = (
-		started if event in STARTING_EVENTS else call_ids.first_seen(provider, pbx_call_id, event, extension)
-	)
+	moment = started if event in STARTING_EVENTS else first_seen(provider, pbx_call_id, event, extension)
 	base = {
 		"provider": provider,
 		"call_id": call_id,
@@ -122,7 +121,7 @@ def _recording_event(provider: str, fields: Fields, pbx_call_id: str) -> CallEve
 		provider=provider,
 		call_id=call_ids.call_id_for(provider, pbx_call_id),
 		event=EventType.RINGING,
-		time=call_ids.first_seen(provider, pbx_call_id, "NOTIFY_RECORD", None),
+		time=first_seen(provider, pbx_call_id, "NOTIFY_RECORD", None),
 		recording_id=fields.text("call_id_with_rec", required=True),
 		raw_status="recording ready",
 	)

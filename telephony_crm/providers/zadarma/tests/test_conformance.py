@@ -186,7 +186,7 @@ class ZadarmaKit(ProviderKit):
 			headers = {"Signature": signature} if signature else {}
 			# Delivered when Zadarma sends it: the moment the app stamps it with.
 			arrival = to_site_time(case.current_plan.at(notification.seconds))
-			with patch("telephony_crm.providers.zadarma.call_ids.arrival_time", return_value=arrival):
+			with patch("telephony_crm.providers.arrivals.arrival_time", return_value=arrival):
 				response = post_webhook(provider.name, data=notification.form, headers=headers)
 			statuses.append(response.status_code)
 		return statuses

@@ -64,6 +64,11 @@ class TelephonyProviderSettings(Document):
 		"""The base URL Mango Office posts to; it appends events/call, events/summary, result/... itself."""
 		return get_url(f"/{MANGO_ROUTE}/{quote(self.name or self.provider_name or '')}/")
 
+	@property
+	def twilio_voice_url(self) -> str:
+		"""The voice webhook of the provider's Twilio number."""
+		return f"{self.webhook_url}&twilio=voice"
+
 	def before_insert(self):
 		self.webhook_secret = new_secret()
 		self.control_secret = new_secret()
