@@ -7,6 +7,7 @@ Exotel documents no signature for either: the URL given to Exotel holds the webh
 
 from urllib.parse import urlsplit
 
+import frappe
 from frappe import _
 from werkzeug.wrappers import Request
 
@@ -19,7 +20,7 @@ from telephony_crm.providers.base import (
 	WebhookRefused,
 )
 from telephony_crm.providers.exotel import settings as exotel_settings
-from telephony_crm.providers.exotel.api import ExotelApi
+from telephony_crm.providers.exotel.api import ExotelApi, ExotelRefused
 from telephony_crm.providers.exotel.events import DEFAULT_TIME_ZONE, passthru_events, status_callback_events
 from telephony_crm.providers.fields import Fields
 from telephony_crm.providers.http import provider_request
@@ -51,6 +52,22 @@ class ExotelProvider(TelephonyProvider):
 			request.args.get("token"),
 			_("Missing secret: the URL given to Exotel must end with &token=<webhook secret>"),
 		)
+		if self.settings.exotel_confirm_calls:
+			self._confirm_call(request)
+
+	def _confirm_call(self, request: Request) -> None:
+		"""The call must be one Exotel knows: it signs nothing, so its API is asked."""
+		values = request.args if request.method == "GET" else (request.get_json(silent=True) or request.form)
+		sid = values.get("CallSid") if hasattr(values, "get") else None
+		if not isinstance(sid, str) or not sid.isalnum():
+			raise WebhookRefused(422, _("CallSid is required"), "CallSid")
+		try:
+			self.api.request("GET", f"Calls/{sid}.json", retry_pauses=())
+		except ExotelRefused:
+			raise WebhookRefused(401, _("Exotel knows no call {0}: the request was not Exotel's").format(sid))
+		except ProviderCommandError as error:
+			# The secret in the URL was right: an API that cannot be asked now loses no event.
+			frappe.logger("telephony_crm.exotel").warning(f"{self.name}: call {sid} not confirmed: {error}")
 
 	def parse_webhook(self, request: Request) -> list[CallEvent]:
 		if request.method == "GET":

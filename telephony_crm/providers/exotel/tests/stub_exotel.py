@@ -18,6 +18,7 @@ class StubExotel(LocalServer):
 		self.authorization = "Basic " + base64.b64encode(f"{key}:{token}".encode()).decode()
 		self.commands: list[dict] = []  # each call placed, as the conformance kit reads them
 		self.recordings: dict[str, bytes] = {}  # path -> bytes
+		self.calls: set[str] = set()  # the CallSids Exotel knows
 		self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
 		self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -29,6 +30,17 @@ class StubExotel(LocalServer):
 		account = f"/v1/Accounts/{self.sid}/"
 		if method == "GET" and path == account:
 			return 200, {"Account": {"Sid": self.sid, "Status": "active"}}
+		if (
+			method == "GET"
+			and path.startswith(f"{account}Calls/")
+			and path.removeprefix(f"{account}Calls/").removesuffix(".json") in self.calls
+		):
+			return 200, {
+				"Call": {
+					"Sid": path.removeprefix(f"{account}Calls/").removesuffix(".json"),
+					"Status": "completed",
+				}
+			}
 		if method == "POST" and path == f"{account}Calls/connect.json":
 			if not (form.get("From") and form.get("To") and form.get("CallerId")):
 				return 400, {

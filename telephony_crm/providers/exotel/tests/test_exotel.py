@@ -171,3 +171,31 @@ class TestRecordings(ExotelCase):
 		):
 			with self.subTest(url=url), self.assertRaisesRegex(frappe.ValidationError, "is not Exotel's"):
 				self.fetch(url)
+
+
+class TestConfirmingWithTheApi(ExotelCase):
+	def test_a_call_exotel_does_not_know_is_refused(self):
+		with StubExotel(SID, KEY, TOKEN) as stub:
+			known = unique("sid").replace("-", "")
+			stub.calls.add(known)
+			self.provider.db_set({"exotel_api_base": stub.origin, "exotel_confirm_calls": 1})
+			frappe.db.commit()
+			try:
+				self.assertEqual(self.passthru(CallSid=known).status_code, 200)
+				unknown = self.passthru(CallSid=unique("sid").replace("-", ""))
+				self.assertEqual(unknown.status_code, 401)
+				self.assertIn("Exotel knows no call", unknown.get_data(as_text=True))
+			finally:
+				self.provider.db_set({"exotel_api_base": UNREACHABLE_API, "exotel_confirm_calls": 0})
+				frappe.db.commit()
+
+	def test_when_exotel_cannot_be_asked_the_call_is_recorded_all_the_same(self):
+		# The secret in the URL was right; the event is not lost for an API that cannot be reached.
+		self.provider.db_set("exotel_confirm_calls", 1)
+		frappe.db.commit()
+		try:
+			response = self.passthru(CallSid=unique("sid").replace("-", ""))
+			self.assertEqual(response.status_code, 200)
+		finally:
+			self.provider.db_set("exotel_confirm_calls", 0)
+			frappe.db.commit()

@@ -20,6 +20,7 @@ class StubTwilio(LocalServer):
 		self.commands: list[dict] = []  # originate and hangup, as the conformance kit reads them
 		self.recordings: dict[str, bytes] = {}
 		self.deleted: list[str] = []
+		self.rate_limited = False  # answer every request as Twilio does over its concurrency limit
 		self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
 		self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -28,6 +29,8 @@ class StubTwilio(LocalServer):
 		return f"http://127.0.0.1:{self.server.server_port}"
 
 	def answer(self, method: str, path: str, form: list[tuple[str, str]]) -> tuple[int, dict | bytes | None]:
+		if self.rate_limited:
+			return 429, {"code": 20429, "message": "Too Many Requests", "status": 429}
 		account = f"/2010-04-01/Accounts/{self.sid}/"
 		if not path.startswith(account):
 			return 404, {"code": 20404, "message": "The requested resource was not found"}

@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from telephony_crm.calls import outbound
 from telephony_crm.calls.engine import CALL_DOCTYPE
 from telephony_crm.providers import get_provider
 from telephony_crm.providers.twilio.signing import is_signed, signature
@@ -199,3 +200,45 @@ class TestRecordings(TwilioCase):
 				self.assertEqual(stub.deleted, ["RE1"])
 			finally:
 				self.provider.db_set("twilio_api_base", UNREACHABLE_API)
+
+
+class TestCommands(TwilioCase):
+	def test_a_refusal_over_the_limit_reaches_the_agent_as_twilios_message(self):
+		with StubTwilio(SID, TOKEN) as stub:
+			stub.rate_limited = True
+			self.provider.db_set("twilio_api_base", stub.origin)
+			frappe.db.commit()
+			try:
+				frappe.set_user(self.agents[0])
+				placed = outbound.place_call("+14155550142")
+			finally:
+				frappe.set_user("Administrator")
+				self.provider.db_set("twilio_api_base", UNREACHABLE_API)
+				frappe.db.commit()
+		self.assertEqual(placed["status"], "Failed")
+		self.assertIn("Too Many Requests", placed["error"])
+
+	def test_a_call_placed_from_the_desk_rings_the_agent_then_dials_the_number(self):
+		with StubTwilio(SID, TOKEN) as stub:
+			self.provider.db_set("twilio_api_base", stub.origin)
+			frappe.db.commit()
+			try:
+				frappe.set_user(self.agents[0])
+				placed = outbound.place_call("+14155550143")
+			finally:
+				frappe.set_user("Administrator")
+				self.provider.db_set("twilio_api_base", UNREACHABLE_API)
+				frappe.db.commit()
+		self.assertNotIn("error", placed)
+		[command] = stub.commands
+		form = dict(command["form"])
+		call_id = frappe.db.get_value(CALL_DOCTYPE, placed["call"], "call_id")
+		self.assertEqual(
+			(form["To"], form["From"], command["number"]),
+			(f"sip:101@{SIP_DOMAIN}", TWILIO_NUMBER, "+14155550143"),
+		)
+		self.assertIn(f"call={call_id}", form["StatusCallback"])
+		self.assertEqual(
+			[value for name, value in command["form"] if name == "StatusCallbackEvent"],
+			["initiated", "ringing", "answered", "completed"],
+		)

@@ -17,6 +17,7 @@ class StubZadarma(LocalServer):
 	def __init__(self, key: str, secret: str, *, link_origin: str | None = None):
 		self.key, self.secret = key, secret
 		self.link_origin = link_origin  # where recording links point (default: the stub itself)
+		self.rate_limited = False  # answer every request as Zadarma does over its request limit
 		self.commands: list[dict] = []  # each callback, as the conformance kit reads them
 		self.requests: list[str] = []  # the path of every signed request
 		self.recordings: dict[str, bytes] = {}
@@ -29,6 +30,8 @@ class StubZadarma(LocalServer):
 		return f"http://127.0.0.1:{self.server.server_port}"
 
 	def answer(self, path: str, params: dict) -> tuple[int, dict]:
+		if self.rate_limited:
+			return 429, {"status": "error", "message": "You have exceeded the limit of requests"}
 		if path == "/v1/info/balance/":
 			return 200, {"status": "success", "balance": 10.5, "currency": "USD"}
 		if path == "/v1/request/callback/":

@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from telephony_crm.calls import outbound
 from telephony_crm.calls.engine import CALL_DOCTYPE
 from telephony_crm.providers import get_provider
 from telephony_crm.providers.zadarma.signing import api_authorization, webhook_signature
 from telephony_crm.providers.zadarma.tests.stub_zadarma import StubZadarma
 from telephony_crm.providers.zadarma.tests.test_conformance import TIME_ZONE, UNREACHABLE_API
 from telephony_crm.tests.client import post_webhook, request
-from telephony_crm.tests.factories import delete_calls, unique
+from telephony_crm.tests.factories import delete_calls, make_sip_account, make_user, unique, unique_mobile
 
 WEBHOOK = "/api/method/telephony_crm.api.webhook.receive"
 SECRET = "test-secret-12345"
@@ -204,3 +205,22 @@ class TestRecordings(ZadarmaCase):
 			provider = get_provider(self.provider.name)
 			with self.assertRaisesRegex(frappe.ValidationError, "leads outside Zadarma"):
 				provider.fetch_recording(frappe._dict(recording_id="1717405200.2"))
+
+
+class TestCommands(ZadarmaCase):
+	def test_a_refusal_over_the_request_limit_reaches_the_agent_as_zadarmas_message(self):
+		agent = make_user()
+		make_sip_account(agent, self.provider.name, "101")
+		with StubZadarma("key-1", SECRET) as stub:
+			stub.rate_limited = True
+			self.provider.db_set("zadarma_api_base", stub.origin)
+			frappe.db.commit()
+			try:
+				frappe.set_user(agent)
+				placed = outbound.place_call(unique_mobile())
+			finally:
+				frappe.set_user("Administrator")
+				self.provider.db_set("zadarma_api_base", UNREACHABLE_API)
+				frappe.db.commit()
+		self.assertEqual(placed["status"], "Failed")
+		self.assertIn("exceeded the limit of requests", placed["error"])
