@@ -1,11 +1,11 @@
 """Calls placed from the desk (click-to-call) and calls ended from it (reject)."""
 
-import re
 
 import frappe
 from frappe import _
 
-from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
+from telephony_crm.caller_id.numbers import region_for_provider
+from telephony_crm.calls.dialling import LINE_DIALLING_FIELDS, plan_dialling
 from telephony_crm.calls.engine import CallResult
 from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventType
 from telephony_crm.calls.intake import commit_event
@@ -28,7 +28,7 @@ def place_call(number: str, reference: tuple[str, str] | None = None, user: str 
 	record is the same."""
 	user = user or frappe.session.user
 	account = sip_account_for(user)
-	dialled = dialling_number(number, account)
+	dialled = plan_dialling(number, account).number
 	check_outbound(number, region_for_provider(account.provider), user)
 	provider = _provider(account.provider)
 	request = OriginateRequest(f"tcrm-{frappe.generate_hash(length=16)}", account.extension, dialled)
@@ -108,7 +108,7 @@ def sip_account_for(user: str):
 	accounts = frappe.get_all(
 		"SIP Account",
 		filters={"user": user, "enabled": 1},
-		fields=["name", "provider", "extension", "outgoing_rewrite_pattern", "outgoing_rewrite_replacement"],
+		fields=["name", "provider", "extension", *LINE_DIALLING_FIELDS],
 		order_by="creation asc",
 	)
 	enabled = [
@@ -124,17 +124,3 @@ def sip_account_for(user: str):
 		)
 	defaults = frappe.get_all("Telephony Provider Settings", {"is_default_outgoing": 1}, pluck="name")
 	return next((a for a in enabled if a.provider in defaults), enabled[0])
-
-
-def dialling_number(number: str, account) -> str:
-	"""The number as the provider should dial it: read in the provider's region (E.164 where it parses),
-	then rewritten by the line's rule (e.g. pattern `^\\+7`, replacement `8`)."""
-	cleaned = (number or "").strip()
-	if not re.search(r"\d", cleaned):
-		frappe.throw(_("{0} is not a phone number").format(frappe.bold(number or "")))
-	dialled = normalize_number(cleaned, region_for_provider(account.provider)) or cleaned
-	if account.outgoing_rewrite_pattern:
-		dialled = re.sub(
-			account.outgoing_rewrite_pattern, account.outgoing_rewrite_replacement or "", dialled, count=1
-		)
-	return dialled

@@ -24,6 +24,7 @@ frappe.ui.form.on("Telephony Provider Settings", {
 			),
 			secrets
 		);
+		frm.add_custom_button(__("Test a Number"), () => test_a_number(frm));
 		if (frm.doc.provider_type === "Telphin") {
 			frm.add_custom_button(__("Connect"), () =>
 				frappe
@@ -47,3 +48,39 @@ frappe.ui.form.on("Telephony Provider Settings", {
 		}
 	},
 });
+
+// What a number becomes under the provider's dialling rules, and why (nothing is dialled).
+function test_a_number(frm) {
+	const esc = frappe.utils.escape_html;
+	const dialog = new frappe.ui.Dialog({
+		title: __("Test a Number"),
+		fields: [
+			{ fieldname: "number", fieldtype: "Data", label: __("Number"), reqd: 1 },
+			{
+				fieldname: "line",
+				fieldtype: "Link",
+				options: "SIP Account",
+				label: __("Line"),
+				get_query: () => ({ filters: { provider: frm.doc.name } }),
+			},
+			{ fieldname: "result", fieldtype: "HTML" },
+		],
+		primary_action_label: __("Test"),
+		primary_action(values) {
+			frappe
+				.xcall("telephony_crm.api.dialling.test_number", {
+					provider: frm.doc.name,
+					number: values.number,
+					line: values.line,
+				})
+				.then((answer) => {
+					const html = answer.refused
+						? `<div class="text-danger">${esc(answer.refused)}</div>`
+						: `<p><b>${esc(answer.number)}</b> (${esc(__(answer.direction || ""))})</p>
+							<ol>${answer.steps.map((step) => `<li>${esc(step)}</li>`).join("")}</ol>`;
+					dialog.fields_dict.result.$wrapper.html(html);
+				});
+		},
+	});
+	dialog.show();
+}

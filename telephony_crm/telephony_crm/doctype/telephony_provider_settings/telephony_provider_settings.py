@@ -8,6 +8,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import get_url
 
+from telephony_crm.calls.dialling import check_short_patterns
 from telephony_crm.providers import provider_class
 from telephony_crm.recordings.settings import check_recording_settings
 
@@ -74,6 +75,7 @@ class TelephonyProviderSettings(Document):
 		self.control_secret = new_secret()
 
 	def validate(self):
+		check_short_patterns(self.dial_short_numbers)
 		provider_class(self.provider_type).check_settings(self)
 		check_recording_settings(self)
 
