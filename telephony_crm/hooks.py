@@ -19,11 +19,15 @@ before_tests = "telephony_crm.tests.setup.before_tests"
 permission_query_conditions = {
 	"Telephony Call Log": "telephony_crm.permissions.call_log_query_conditions",
 	"SIP Account": "telephony_crm.permissions.sip_account_query_conditions",
+	"Telephony Agent Status": "telephony_crm.availability.permissions.agent_status_query_conditions",
+	"Telephony Agent Status Change": "telephony_crm.availability.permissions.status_change_query_conditions",
 }
 
 has_permission = {
 	"Telephony Call Log": "telephony_crm.permissions.call_log_has_permission",
 	"SIP Account": "telephony_crm.permissions.sip_account_has_permission",
+	"Telephony Agent Status": "telephony_crm.availability.permissions.has_permission",
+	"Telephony Agent Status Change": "telephony_crm.availability.permissions.has_permission",
 }
 
 # The phone index follows every record a caller can be recognised as.
@@ -34,6 +38,13 @@ _phone_index_events = {
 }
 doc_events = {
 	"*": {"on_trash": "telephony_crm.calls.links.forget_deleted_document"},
+	# A deleted user's status and its history go with them; who supervises agents may change.
+	"User": {
+		"on_update": "telephony_crm.availability.board.forget_supervisors",
+		"on_trash": "telephony_crm.availability.record.forget_user",
+	},
+	# A deleted call keeps nobody Busy.
+	"Telephony Call Log": {"on_trash": "telephony_crm.availability.on_call.release_deleted_call"},
 	**{doctype: _phone_index_events for doctype in ("Customer", "Contact", "Lead")},
 	# Documents created from a call are added to the call's links.
 	**{
@@ -42,9 +53,13 @@ doc_events = {
 	},
 }
 
+# A call-back's own fields on ToDo are the app's alone.
+doc_events["ToDo"]["validate"] = "telephony_crm.callbacks.todo.guard_callback_fields"
+
 # A call is a record of what happened, like a Communication: it never stops a customer, contact or
 # document from being deleted, and loses its link to it instead (forget_deleted_document).
-ignore_links_on_delete = ["Telephony Call Log", "Telephony Call Link"]
+# An agent's status history keeps the name of a deleted call that made them Busy.
+ignore_links_on_delete = ["Telephony Call Log", "Telephony Call Link", "Telephony Agent Status Change"]
 
 # Mango Office appends its own paths (events/call, result/callback, ...) to the URL it is given.
 page_renderer = ["telephony_crm.providers.mango.routes.MangoRequests"]
@@ -53,10 +68,18 @@ boot_session = "telephony_crm.boot.boot_session"
 
 app_include_js = "telephony_crm.bundle.js"
 app_include_css = "telephony_crm.bundle.css"
+# The call-back button on a call-back's ToDo.
+doctype_js = {"ToDo": "public/js/callback_todo.js"}
 
 scheduler_events = {
-	# Recording copies whose pause after a failure is over (the first pause is a minute).
-	"cron": {"* * * * *": ["telephony_crm.recordings.copy.retry_due"]},
+	"cron": {
+		"* * * * *": [
+			# Recording copies whose pause after a failure is over (the first pause is a minute).
+			"telephony_crm.recordings.copy.retry_due",
+			# Agents whose desks have sent no heartbeat for a while are Offline.
+			"telephony_crm.availability.presence.mark_offline",
+		]
+	},
 	"daily": ["telephony_crm.recordings.retention.apply_retention"],
 }
 

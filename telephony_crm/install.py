@@ -3,6 +3,7 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from telephony_crm.callbacks.todo import CALLBACK_FIELDS
 from telephony_crm.calls.links import CALL_LINK_FIELD, LINKABLE_DOCTYPES
 from telephony_crm.rights.scopes import set_default_rights
 from telephony_crm.roles import TELEPHONY_ROLES
@@ -22,6 +23,8 @@ CUSTOM_FIELDS = {
 	]
 	for doctype in LINKABLE_DOCTYPES
 }
+# A call-back is a ToDo that knows the number it calls back.
+CUSTOM_FIELDS["ToDo"] = [*CUSTOM_FIELDS["ToDo"], *CALLBACK_FIELDS]
 
 
 def before_install():

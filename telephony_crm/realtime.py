@@ -2,7 +2,9 @@
 
 import frappe
 
+from telephony_crm.availability.popups import popup_recipients
 from telephony_crm.calls.summary import call_summary
+from telephony_crm.rights.scopes import CALLS, NONE, scope
 
 CALL_EVENT = "telephony_crm:call"
 
@@ -15,8 +17,11 @@ def publish_call(call) -> None:
 
 
 def call_recipients(call) -> set[str]:
-	"""The call's participants: its agent, who answered it, and everyone whose extension rang for it.
+	"""The call's participants: its agent, who answered it, and everyone whose extension rang for it,
+	but for agents Away, on Do Not Disturb or Offline when a group call rings (see availability.popups),
+	and for users whose rights reach no calls at all.
 
 	Those whose phone rang follow the call to its end, so their popups close when a colleague answers
 	or the caller hangs up."""
-	return {row.user for row in call.get("participants") or () if row.user}
+	participants = {row.user for row in call.get("participants") or () if row.user}
+	return popup_recipients(call, {user for user in participants if scope(CALLS, user) != NONE})

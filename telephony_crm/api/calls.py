@@ -12,6 +12,7 @@ from telephony_crm.calls.events import CallStatus
 from telephony_crm.calls.intake import update_call
 from telephony_crm.calls.summary import ACTIVE_STATUSES, SUMMARY_FIELDS, call_summary
 from telephony_crm.providers.base import ProviderCommandError
+from telephony_crm.realtime import call_recipients
 
 
 def _readable_call(call: str):
@@ -41,8 +42,14 @@ def get_active_calls() -> list[dict]:
 	return [
 		call_summary(frappe._dict(c))
 		for c in calls
-		if c.status == CallStatus.RINGING.value or user in (c.agent, c.answered_by)
+		if user in (c.agent, c.answered_by)
+		or (c.status == CallStatus.RINGING.value and _rings_for(c.name, user))
 	]
+
+
+def _rings_for(call: str, user: str) -> bool:
+	"""Whether the ringing call's popup is the user's: not a group call's while they take none."""
+	return user in call_recipients(frappe.get_doc(CALL_DOCTYPE, call))
 
 
 @frappe.whitelist()

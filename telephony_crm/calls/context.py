@@ -2,6 +2,8 @@
 
 import frappe
 
+from telephony_crm.callbacks.popup import callback_line
+
 RECENT_ORDERS = 5
 RECENT_CALLS = 5
 OPEN_ITEMS = 10
@@ -17,6 +19,7 @@ def call_context(call) -> dict:
 		"todos": _todos(call),
 		"issues": _issues(call),
 		"recent_calls": _recent_calls(call),
+		"callback": callback_line(call),
 		"can_create": {
 			doctype: bool(frappe.has_permission(doctype, "create"))
 			for doctype in ("Sales Order", "Opportunity", "ToDo", "Issue", "Customer", "Lead", "Contact")

@@ -8,9 +8,11 @@ on every change, so each one decides from the call's stored state and does its w
 
 import frappe
 
+from telephony_crm.availability.on_call import follow_call
+from telephony_crm.callbacks.follow import follow_missed_calls
 from telephony_crm.recordings.queue import copy_if_due
 
-FOLLOWERS = (copy_if_due,)
+FOLLOWERS = (copy_if_due, follow_missed_calls, follow_call)
 _SAVEPOINT = "telephony_call_followup"
 
 

@@ -1,6 +1,5 @@
 """Calls placed from the desk (click-to-call) and calls ended from it (reject)."""
 
-
 import frappe
 from frappe import _
 
@@ -30,7 +29,7 @@ def place_call(number: str, reference: tuple[str, str] | None = None, user: str 
 	account = sip_account_for(user)
 	dialled = plan_dialling(number, account).number
 	check_outbound(number, region_for_provider(account.provider), user)
-	provider = _provider(account.provider)
+	provider = command_provider(account.provider)
 	request = OriginateRequest(f"tcrm-{frappe.generate_hash(length=16)}", account.extension, dialled)
 
 	def record(call_id: str):
@@ -50,7 +49,7 @@ def place_call(number: str, reference: tuple[str, str] | None = None, user: str 
 
 	placed = None if provider.names_placed_calls else record(request.call_id)
 	try:
-		provider_call_id = _command(provider, provider.originate, request)
+		provider_call_id = run_command(provider, provider.originate, request)
 	except ProviderCommandError as error:
 		placed = placed or record(request.call_id)
 		failed = _end(account.provider, request.call_id, CallStatus.FAILED, raw_status=str(error)[:140])
@@ -63,19 +62,20 @@ def reject_call(call) -> CallResult:
 	"""Ask the provider to hang up a ringing inbound call, then record it as Rejected."""
 	if call.direction != Direction.INBOUND.value or call.status != CallStatus.RINGING.value:
 		frappe.throw(_("Only a ringing inbound call can be rejected; this one is {0}").format(_(call.status)))
-	provider = _provider(call.provider)
-	_command(provider, provider.hangup, call.call_id)
+	provider = command_provider(call.provider)
+	run_command(provider, provider.hangup, call.call_id)
 	return _end(call.provider, call.call_id, CallStatus.REJECTED, raw_status="rejected from the desk")
 
 
-def _provider(name: str):
+def command_provider(name: str):
+	"""The provider a command goes to; ProviderCommandError when it is unknown or disabled."""
 	try:
 		return get_provider(name)
 	except WebhookRefused as refusal:
 		raise ProviderCommandError(refusal.message)
 
 
-def _command(provider, command, *args):
+def run_command(provider, command, *args):
 	"""Run a command at the provider; whatever goes wrong reaches the user as a sentence, not a traceback."""
 	try:
 		return command(*args)

@@ -3,6 +3,7 @@
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 
 import frappe
 from frappe import _
@@ -56,6 +57,22 @@ class OriginateRequest:
 	caller_id: str | None = None
 
 
+class CallControl(str, Enum):
+	"""What the desk may do to a call in progress, where the provider can."""
+
+	BLIND_TRANSFER = "blind_transfer"
+	ATTENDED_TRANSFER = "attended_transfer"
+	HOLD = "hold"  # hold and resume
+
+
+@dataclass(frozen=True)
+class LiveCall:
+	"""A call in progress as a command to the provider names it."""
+
+	call_id: str  # the provider's id of the call
+	extension: str | None  # the extension the call is with now (who answered last)
+
+
 class TelephonyProvider:
 	"""A connected PBX or cloud provider, built from its Telephony Provider Settings record."""
 
@@ -65,6 +82,8 @@ class TelephonyProvider:
 	names_placed_calls = False
 	# How the provider sends its webhooks (some applets can only GET).
 	webhook_methods = ("POST",)
+	# What the desk may do to its calls in progress (transfer, hold); see `call_controls`.
+	supported_call_controls: frozenset[CallControl] = frozenset()
 
 	def __init__(self, settings):
 		self.settings = settings
@@ -122,6 +141,23 @@ class TelephonyProvider:
 	def hangup(self, call_id: str) -> None:
 		"""End a live call (reject it while it rings)."""
 		raise ProviderCommandError(_("{0} cannot hang up calls").format(self.provider_type))
+
+	def call_controls(self) -> frozenset[CallControl]:
+		"""What the desk may do to this provider's calls in progress, as the provider is set up now."""
+		return self.supported_call_controls
+
+	def transfer(self, call: LiveCall, target_extension: str, attended: bool = False) -> None:
+		"""Hand the call over to `target_extension`: at once (blind), or once the agent has spoken to the
+		target (attended: the caller waits on hold meanwhile)."""
+		raise ProviderCommandError(_("{0} cannot transfer calls from the desk").format(self.provider_type))
+
+	def hold(self, call: LiveCall) -> None:
+		"""Put the caller on hold (music where the PBX plays it), the agent's line kept."""
+		raise ProviderCommandError(_("{0} cannot put calls on hold from the desk").format(self.provider_type))
+
+	def resume(self, call: LiveCall) -> None:
+		"""Join the held caller and the agent again."""
+		raise ProviderCommandError(_("{0} cannot put calls on hold from the desk").format(self.provider_type))
 
 	def fetch_recording(self, call, byte_range: str | None = None) -> "Recording":
 		"""The call's recording as the provider keeps it (by the call's `recording_id` or

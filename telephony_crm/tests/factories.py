@@ -2,6 +2,7 @@
 
 import hashlib
 import random
+import threading
 from datetime import datetime, timedelta
 
 import frappe
@@ -278,3 +279,35 @@ def role_rights(**changes):
 		settings.set("role_rights", [{k: row[k] for k in ("role", *CALL_RIGHTS, OUTBOUND)} for row in before])
 		settings.save(ignore_permissions=True)
 		frappe.db.commit()
+
+
+def run_at_once(actions) -> None:
+	"""Each action in a thread of its own with its own site connection and transaction, as separate
+	workers, all started together; raises the first error any of them raised, then reads afresh what
+	they committed."""
+	site, start, errors = frappe.local.site, threading.Barrier(len(actions)), []
+
+	def worker(action):
+		frappe.init(site=site)
+		frappe.connect()
+		try:
+			start.wait()
+			action()
+		except Exception as error:
+			errors.append(error)
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join()
+	if errors:
+		raise errors[0]
+	frappe.db.rollback()
+
+
+def commit_at_once(events) -> None:
+	"""Each event committed by a worker of its own, all at once (run_at_once)."""
+	run_at_once([lambda event=event: commit_event(event) for event in events])

@@ -10,6 +10,7 @@ from frappe.permissions import add_permission, update_permission_property
 from frappe.tests.utils import FrappeTestCase
 
 from telephony_crm.calls.outbound import place_call
+from telephony_crm.realtime import call_recipients
 from telephony_crm.recordings.state import ON_SITE, REMOVED
 from telephony_crm.rights.departments import department_users
 from telephony_crm.rights.outbound import OutboundRefused
@@ -319,12 +320,19 @@ class TestEachLevel(RightsCase):
 		self.assertEqual(refused.status_code, 403)
 		self.assertIn("right to delete all recordings", refused.get_data(as_text=True))
 
+	def test_no_popup_for_a_role_that_sees_no_calls(self):
+		call = frappe.get_doc(CALL, self.calls[self.tester])
+		with role_rights(**{TEST_ROLE: {"calls": "None"}}):
+			self.assertNotIn(self.tester, call_recipients(call))
+		with role_rights(**{TEST_ROLE: {"calls": "Own"}}):
+			self.assertIn(self.tester, call_recipients(call))
+
 
 class TestOutboundScope(RightsCase):
 	def place(self, number: str):
 		frappe.set_user(self.tester)
 		frappe.local.request_cache.clear()
-		with patch("telephony_crm.calls.outbound._command", return_value=None):
+		with patch("telephony_crm.calls.outbound.run_command", return_value=None):
 			return place_call(number)
 
 	def test_nobody(self):

@@ -1,5 +1,5 @@
 """Asterisk AMI: calls come in through the connector (`bench telephony-ami-connector`), not webhooks;
-click-to-call and hang-up are short AMI sessions opened by the request that asks for them."""
+click-to-call, hang-up, transfer and hold are short AMI sessions opened by the request that asks for them."""
 
 import asyncio
 from urllib.parse import urlsplit
@@ -11,6 +11,8 @@ from telephony_crm.providers.asterisk.channels import ChannelTemplate
 from telephony_crm.providers.asterisk.protocol import AmiClient, AmiError
 from telephony_crm.providers.asterisk.settings import AmiSettings
 from telephony_crm.providers.base import (
+	CallControl,
+	LiveCall,
 	OriginateRequest,
 	ProviderCommandError,
 	TelephonyProvider,
@@ -23,6 +25,8 @@ COMMAND_TIMEOUT_SECONDS = 10
 
 class AsteriskAmiProvider(RecordingsAtUrl, TelephonyProvider):
 	provider_type = "Asterisk AMI"
+	# Hold needs the `telephony-hold` context in the PBX's dialplan (actions.HOLD_CONTEXT).
+	supported_call_controls = frozenset(CallControl)
 
 	def recording_hosts(self) -> list[str]:
 		# The recording URL is built from the admin's template: its host is the one to fetch from.
@@ -47,6 +51,26 @@ class AsteriskAmiProvider(RecordingsAtUrl, TelephonyProvider):
 	def hangup(self, call_id: str) -> None:
 		ami = AmiSettings.from_doc(self.settings)
 		self._run(ami, lambda client: actions.hang_up(client, call_id))
+
+	def transfer(self, call: LiveCall, target_extension: str, attended: bool = False) -> None:
+		ami = AmiSettings.from_doc(self.settings)
+		channels = ChannelTemplate(ami.channel_template)
+		# The target is dialled as the agents dial each other: from the originate context.
+		self._run(
+			ami,
+			lambda client: actions.transfer(
+				client, call, target_extension, channels, ami.originate_context, attended
+			),
+		)
+
+	def hold(self, call: LiveCall) -> None:
+		ami = AmiSettings.from_doc(self.settings)
+		channels = ChannelTemplate(ami.channel_template)
+		self._run(ami, lambda client: actions.hold(client, call, channels))
+
+	def resume(self, call: LiveCall) -> None:
+		ami = AmiSettings.from_doc(self.settings)
+		self._run(ami, lambda client: actions.resume(client, call))
 
 	def _run(self, ami: AmiSettings, command) -> None:
 		try:

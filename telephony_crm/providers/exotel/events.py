@@ -4,11 +4,12 @@
 |---|---|
 | StatusCallback `EventType=answered` (a call placed through the API) | ANSWERED at `StartTime` by the agent (`From`) |
 | StatusCallback `terminal`, or one without EventType | ENDED at `EndTime`: `Status` the outcome, `ConversationDuration` the talk time, `RecordingUrl` |
+| Connect applet's Dial-whom URL (GET, `exotel=dial-whom`) | RINGING at `StartTime`, at the responsible agent the app answers with (routing), if any |
 | Passthru (GET, after the flow's Connect applet) | RINGING at `StartTime`; ANSWERED by `DialWhomNumber` when `CallType` is `completed`, `DialCallDuration` before the end; ENDED |
 
 A call placed from the desk carries the app's call id in `CustomField`; Exotel's own `CallSid` names
 the others. Times are written `YYYY-MM-DD HH:mm:ss` in the account's time zone (a setting). Exotel
-reports no ringing at agents: a call nobody answered has no agent.
+reports no ringing at agents: a call nobody answered has an agent only when the app chose whom to dial.
 """
 
 from datetime import timedelta
@@ -53,23 +54,38 @@ def status_callback_events(provider: str, time_zone: str, fields: Fields) -> lis
 	return [end]
 
 
+def ringing_event(provider: str, time_zone: str, fields: Fields, **extra) -> CallEvent:
+	"""An inbound call from `CallFrom` to the ExoPhone, ringing since `StartTime`."""
+	return CallEvent(
+		provider=provider,
+		call_id=fields.text("CallSid", required=True),
+		event=EventType.RINGING,
+		time=fields.local_time("StartTime", time_zone),
+		direction=Direction.INBOUND,
+		caller_number=fields.number("CallFrom"),
+		called_number=fields.number("CallTo"),
+		**extra,
+	)
+
+
 def passthru_events(provider: str, time_zone: str, fields: Fields) -> list[CallEvent]:
 	"""The Passthru applet after Connect: the whole inbound call at once."""
 	call_type = fields.choice("CallType", CALL_TYPES)
-	started = fields.local_time("StartTime", time_zone)
+	ringing = ringing_event(provider, time_zone, fields, raw_status=call_type)
+	started = ringing.time
 	ended = fields.local_time("EndTime", time_zone, False) or fields.local_time("CurrentTime", time_zone)
 	agent = fields.number("DialWhomNumber")
 	talk = fields.integer("DialCallDuration", maximum=LONGEST_CALL_SECONDS) or 0
 	base = {
 		"provider": provider,
-		"call_id": fields.text("CallSid", required=True),
+		"call_id": ringing.call_id,
 		"direction": Direction.INBOUND,
-		"caller_number": fields.number("CallFrom"),
-		"called_number": fields.number("CallTo"),
+		"caller_number": ringing.caller_number,
+		"called_number": ringing.called_number,
 		"raw_status": call_type,
 	}
 	answered = call_type == "completed" and agent
-	events = [CallEvent(event=EventType.RINGING, time=started, **base)]
+	events = [ringing]
 	if answered:
 		moment = max(started, ended - timedelta(seconds=talk))
 		events.append(CallEvent(event=EventType.ANSWERED, time=moment, extension=agent, **base))

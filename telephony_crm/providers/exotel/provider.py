@@ -5,11 +5,12 @@ Exotel documents no signature for either: the URL given to Exotel holds the webh
 `&token=`, compared in constant time. Its v1 API has no way to hang up a call or delete a recording.
 """
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import frappe
 from frappe import _
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from telephony_crm.calls.events import CallEvent
 from telephony_crm.providers.base import (
@@ -21,11 +22,19 @@ from telephony_crm.providers.base import (
 )
 from telephony_crm.providers.exotel import settings as exotel_settings
 from telephony_crm.providers.exotel.api import ExotelApi, ExotelRefused
-from telephony_crm.providers.exotel.events import DEFAULT_TIME_ZONE, passthru_events, status_callback_events
+from telephony_crm.providers.exotel.events import (
+	DEFAULT_TIME_ZONE,
+	passthru_events,
+	ringing_event,
+	status_callback_events,
+)
 from telephony_crm.providers.fields import Fields
 from telephony_crm.providers.http import provider_request
 from telephony_crm.providers.recording_fetch import range_header, streamed_recording
+from telephony_crm.routing.route import route_number
 
+# The Connect applet's "Dial whom" URL: the webhook URL with &exotel=dial-whom.
+DIAL_WHOM = "dial-whom"
 # Where Exotel keeps recordings: its S3 buckets (exotelrecordings/...) and its own hosts.
 RECORDING_DOMAINS = ("amazonaws.com", "exotel.com", "exotel.in")
 
@@ -71,8 +80,12 @@ class ExotelProvider(TelephonyProvider):
 
 	def parse_webhook(self, request: Request) -> list[CallEvent]:
 		if request.method == "GET":
-			fields = {key: value for key, value in request.args.items() if key not in ("provider", "token")}
-			return passthru_events(self.name, self.time_zone, Fields(fields))
+			fields = Fields(
+				{k: v for k, v in request.args.items() if k not in ("provider", "token", "exotel")}
+			)
+			if request.args.get("exotel") == DIAL_WHOM:
+				return self._dial_whom(fields)
+			return passthru_events(self.name, self.time_zone, fields)
 		if request.is_json:
 			payload = request.get_json(silent=True)
 			if not isinstance(payload, dict):
@@ -80,6 +93,21 @@ class ExotelProvider(TelephonyProvider):
 		else:
 			payload = request.form.to_dict()
 		return status_callback_events(self.name, self.time_zone, Fields(payload))
+
+	def _dial_whom(self, fields: Fields) -> list[CallEvent]:
+		"""The Connect applet asks whom to dial: the responsible agent, when they are free (routing);
+		the call rings there from now on, so that a call they miss is theirs."""
+		call = ringing_event(self.name, self.time_zone, fields)
+		self.route = route_number(self.name, call.caller_number)
+		if self.route.extension:
+			call = replace(call, extension=self.route.extension)
+		return [call]
+
+	def webhook_reply(self, request: Request, results) -> Response | None:
+		if request.args.get("exotel") != DIAL_WHOM:
+			return None
+		# The number alone; nothing, and Exotel goes on with the flow's own numbers.
+		return Response(self.route.extension or "", mimetype="text/plain")
 
 	def originate(self, request: OriginateRequest) -> None:
 		self.api.request(

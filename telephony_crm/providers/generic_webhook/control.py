@@ -15,6 +15,9 @@ from telephony_crm.providers.base import ProviderCommandError
 from telephony_crm.providers.http import RETRY_PAUSES, provider_request
 
 SIGNATURE_HEADER = "X-Telephony-Signature"
+# A 5xx may still have done what these asked: placed the call, or handed it to the target (a second
+# transfer would move the target's call on). They are never sent twice.
+UNREPEATED_ACTIONS = ("originate", "transfer")
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -40,6 +43,5 @@ def send_command(settings, command: dict) -> None:
 		data=body,
 		headers=headers,
 		log_body=command,
-		# A 5xx may still have placed the call: an originate is never sent twice.
-		retry_pauses=() if command["action"] == "originate" else RETRY_PAUSES,
+		retry_pauses=() if command["action"] in UNREPEATED_ACTIONS else RETRY_PAUSES,
 	)

@@ -9,7 +9,15 @@ from telephony_crm.providers import get_provider
 from telephony_crm.providers.exotel.tests.stub_exotel import StubExotel
 from telephony_crm.providers.exotel.tests.test_conformance import EXOPHONE, TIME_ZONE, UNREACHABLE_API
 from telephony_crm.tests.client import WEBHOOK_PATH, request
-from telephony_crm.tests.factories import delete_calls, make_sip_account, make_user, unique, unique_mobile
+from telephony_crm.tests.factories import (
+	delete_calls,
+	make_contact,
+	make_customer,
+	make_sip_account,
+	make_user,
+	unique,
+	unique_mobile,
+)
 
 SID, KEY, TOKEN = "acme1", "key-1", "token-1"
 AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 16
@@ -199,3 +207,44 @@ class TestConfirmingWithTheApi(ExotelCase):
 		finally:
 			self.provider.db_set("exotel_confirm_calls", 0)
 			frappe.db.commit()
+
+
+class TestDialWhom(ExotelCase):
+	def dial_whom(self, caller: str, sid: str):
+		query = {
+			"provider": self.provider.name,
+			"token": self.secret,
+			"exotel": "dial-whom",
+			"CallSid": sid,
+			"CallFrom": caller,
+			"CallTo": EXOPHONE,
+			"StartTime": "2026-12-01 10:00:00",
+			"CallStatus": "ringing",
+			"Direction": "incoming",
+		}
+		return request("get", WEBHOOK_PATH, query_string=query)
+
+	def test_the_responsible_agent_is_dialled_and_the_call_rings_them(self):
+		manager = make_user()
+		make_sip_account(manager, self.provider.name, "09811111111")
+		customer = make_customer()
+		frappe.db.set_value("Customer", customer.name, "account_manager", manager)
+		number = "+919822222222"
+		make_contact([number], customer=customer.name)
+		frappe.db.commit()
+		sid = unique("sid").replace("-", "")
+		answer = self.dial_whom(number, sid)
+		self.assertEqual((answer.status_code, answer.get_data(as_text=True)), (200, "09811111111"))
+		self.assertTrue(answer.content_type.startswith("text/plain"))
+		frappe.db.rollback()
+		call = frappe.get_doc("Telephony Call Log", {"provider": self.provider.name, "call_id": sid})
+		self.assertEqual((call.status, call.agent, call.customer), ("Ringing", manager, customer.name))
+
+	def test_nobody_responsible_leaves_exotel_its_own_numbers(self):
+		sid = unique("sid").replace("-", "")
+		answer = self.dial_whom("+919833333333", sid)
+		self.assertEqual((answer.status_code, answer.get_data(as_text=True)), (200, ""))
+		frappe.db.rollback()
+		self.assertTrue(
+			frappe.db.exists("Telephony Call Log", {"provider": self.provider.name, "call_id": sid})
+		)

@@ -2,11 +2,15 @@
 // promise that settles once the action is done (or given up), when the popup refreshes its context.
 
 const METHOD = "telephony_crm.api.calls";
+const CONTROL = "telephony_crm.api.call_control";
 // Dialog titles and ToDo descriptions are HTML: whatever the call carries is escaped into them.
 const esc = frappe.utils.escape_html;
 
 export const CALL_ACTIONS = {
 	reject: (call) => frappe.xcall(`${METHOD}.reject_call`, { call: call.name }),
+	transfer,
+	hold: (call) => frappe.xcall(`${CONTROL}.hold`, { call: call.name }),
+	resume: (call) => frappe.xcall(`${CONTROL}.resume`, { call: call.name }),
 	"add-note": add_note,
 	"link-number": link_number,
 	"new-sales-order": (call) =>
@@ -66,6 +70,57 @@ function opportunity_party(call) {
 	if (call.customer) return { opportunity_from: "Customer", party_name: call.customer };
 	if (call.lead) return { opportunity_from: "Lead", party_name: call.lead };
 	return {};
+}
+
+/** Pick an available colleague (and, where the provider does both, blind or attended), then transfer. */
+function transfer(call) {
+	return frappe.xcall(`${CONTROL}.transfer_targets`, { call: call.name }).then((agents) => {
+		if (!agents.length) {
+			frappe.msgprint(__("No colleague with a line on this call's provider is available now."));
+			return;
+		}
+		const modes = [
+			call.call_controls.includes("blind_transfer") && { value: "blind", label: __("Blind") },
+			call.call_controls.includes("attended_transfer") && {
+				value: "attended",
+				label: __("Attended (speak to them first)"),
+			},
+		].filter(Boolean);
+		return ask(
+			{
+				title: __("Transfer call {0}", [esc(call.name)]),
+				fields: [
+					{
+						fieldname: "to_user",
+						fieldtype: "Select",
+						label: __("Colleague"),
+						reqd: 1,
+						// Select labels are set as HTML: names are escaped.
+						options: agents.map((agent) => ({
+							value: agent.user,
+							label: esc(`${agent.full_name || agent.user} (${agent.extension})`),
+						})),
+					},
+					{
+						fieldname: "mode",
+						fieldtype: "Select",
+						label: __("Transfer"),
+						reqd: 1,
+						options: modes,
+						default: modes[0].value,
+						hidden: modes.length < 2,
+					},
+				],
+				primary_action_label: __("Transfer"),
+			},
+			({ to_user, mode }) =>
+				frappe.xcall(`${CONTROL}.transfer`, {
+					call: call.name,
+					to_user,
+					attended: mode === "attended" ? 1 : 0,
+				})
+		);
+	});
 }
 
 function add_note(call) {

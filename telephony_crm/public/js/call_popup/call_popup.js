@@ -38,6 +38,7 @@ export class CallPopup {
 				</div>
 				<div class="call-popup-caller" data-role="caller"></div>
 				<div class="call-popup-time" data-role="time"></div>
+				<div class="call-popup-controls" data-role="controls"></div>
 				<div class="call-popup-recording" data-role="recording"></div>
 				<div class="call-popup-body" data-role="context">
 					<div class="text-muted small">${esc(__("Loading…"))}</div>
@@ -120,7 +121,30 @@ export class CallPopup {
 		this.$wrapper.find('[data-role="direction"]').text(DIRECTION_LABELS[direction] || "");
 		this.render_caller();
 		this.render_time();
+		this.render_controls();
 		this.render_recording();
+	}
+
+	/** Transfer and Hold / Resume, where the call's provider can and the call is the user's. */
+	render_controls() {
+		const controls = may_control(this.call) ? this.call.call_controls || [] : [];
+		const button = (action, label) =>
+			`<button class="btn btn-xs btn-default" data-action="${action}">${esc(label)}</button>`;
+		const buttons = [];
+		if (controls.includes("hold")) {
+			buttons.push(
+				this.call.on_hold ? button("resume", __("Resume")) : button("hold", __("Hold"))
+			);
+		}
+		const transfers = ["blind_transfer", "attended_transfer"];
+		if (!this.call.on_hold && transfers.some((control) => controls.includes(control))) {
+			buttons.push(button("transfer", __("Transfer")));
+		}
+		const held = this.call.on_hold
+			? `<span class="indicator-pill orange" data-role="on-hold">${esc(__("On hold"))}</span>`
+			: "";
+		this.$wrapper.attr("data-on-hold", this.call.on_hold ? "1" : "0");
+		this.$wrapper.find('[data-role="controls"]').html([held, ...buttons].join(" ").trim());
 	}
 
 	render_caller() {
@@ -185,6 +209,11 @@ export class CallPopup {
 			$recording.append(recording_player(this.call.name));
 		}
 	}
+}
+
+function may_control(call) {
+	const user = frappe.session.user;
+	return call.status === "In Progress" && (call.answered_by === user || call.agent === user);
 }
 
 function can_reject(call) {

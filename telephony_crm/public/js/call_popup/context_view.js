@@ -80,6 +80,7 @@ export function render_context(context) {
 		render_section(section, context[section.key] || [])
 	);
 	return `
+		${render_callback(context.callback)}
 		${context.party ? "" : render_unknown_number(context.can_create)}
 		${sections.join("")}
 		<div class="call-popup-actions">
@@ -108,6 +109,31 @@ function render_section(section, rows) {
 		<div class="call-popup-section" data-section="${section.key}">
 			<div class="call-popup-section-title">${esc(section.title)}</div>
 			${items.join("")}
+		</div>`;
+}
+
+// The number's open call-back: how often it was missed, since when, and who is to call back.
+function render_callback(callback) {
+	if (!callback) {
+		return "";
+	}
+	const since = frappe.datetime.str_to_user(callback.first_missed_at);
+	const missed =
+		callback.missed_calls === 1
+			? __("Missed at {0}", [since])
+			: __("Missed {0} times since {1}", [callback.missed_calls, since]);
+	const assigned = callback.assigned_to
+		? __("call-back assigned to {0}", [callback.assigned_to_name || callback.assigned_to])
+		: __("call-back not assigned");
+	const text = `${missed}, ${assigned}`;
+	const line = callback.readable
+		? `<a class="call-popup-item" data-name="${esc(callback.name)}"
+				href="${esc(frappe.utils.get_form_link("ToDo", callback.name))}">${esc(text)}</a>`
+		: `<span class="call-popup-item">${esc(text)}</span>`;
+	return `
+		<div class="call-popup-section" data-section="callback">
+			<div class="call-popup-section-title">${esc(__("Call-back"))}</div>
+			${line}
 		</div>`;
 }
 

@@ -1,0 +1,114 @@
+"""Where a ringing call should go: the PBX asks, the app answers the responsible manager's extension.
+
+    GET|POST /api/method/telephony_crm.api.routing.route?provider=<name>&number=<caller>[&format=text]
+    X-Telephony-Token: <the provider's webhook secret>   (or &token=<secret>)
+
+The answer names an extension only when the number's responsible person (routing.responsible: the same
+one its call-backs go to) is Available and has an enabled line taking incoming calls on that provider;
+otherwise it is "no preference" and the PBX goes on with its own scenario. Nothing is written: the
+request is asked on every ringing call, and only reads.
+"""
+
+import json
+from dataclasses import dataclass
+
+import frappe
+from frappe import _
+from werkzeug.wrappers import Request, Response
+
+from telephony_crm.availability.status import is_available
+from telephony_crm.caller_id.numbers import normalize_number, region_for_provider
+from telephony_crm.calls.times import site_now
+from telephony_crm.providers import get_provider
+from telephony_crm.providers.base import WebhookRefused
+from telephony_crm.routing.responsible import responsible_for
+from telephony_crm.webhook_rate import check_rate, client_address
+from telephony_crm.webhooks import MAX_BODY_BYTES
+
+TOKEN_HEADER = "X-Telephony-Token"
+# In plain-text answers, which carry only an extension, a refusal's message travels in this header.
+ERROR_HEADER = "X-Telephony-Error"
+# Reasons for "no preference".
+NOBODY = "no_responsible"
+NO_LINE = "no_line"
+UNAVAILABLE = "unavailable"
+FAILED = "error"
+
+
+@dataclass(frozen=True)
+class Route:
+	extension: str | None
+	reason: str  # a routing.responsible reason with an extension, one of the above without
+
+	def as_body(self) -> dict:
+		return {"extension": self.extension, "reason": self.reason}
+
+
+def route_number(provider: str, number: str | None) -> Route:
+	"""The extension a call from `number` through `provider` should ring, or no preference."""
+	responsible = responsible_for(normalize_number(number, region_for_provider(provider)), site_now())
+	if not responsible:
+		return Route(None, NOBODY)
+	extension = frappe.db.get_value(
+		"SIP Account",
+		{"user": responsible.user, "provider": provider, "enabled": 1, "accept_incoming": 1},
+		"extension",
+		order_by="extension",
+	)
+	if not extension:
+		return Route(None, NO_LINE)
+	if not is_available(responsible.user):
+		return Route(None, UNAVAILABLE)
+	return Route(extension, responsible.reason)
+
+
+def answer_route(request: Request) -> Response:
+	"""Authenticate the PBX, then answer the route in JSON or, with `format=text`, as the bare extension."""
+	as_text = request.args.get("format") == "text"
+	headers = {}
+	try:
+		provider = _authenticated_provider(request)
+		route = route_number(provider.name, _number(request))
+		status_code, body = 200, route.as_body()
+	except WebhookRefused as refusal:
+		status_code, body, headers, route = refusal.status_code, refusal.as_body(), refusal.headers, None
+	except Exception:
+		# The call is ringing: whatever went wrong, the PBX goes on with its own scenario at once.
+		frappe.db.rollback()
+		frappe.log_error(title=f"Telephony routing for {request.args.get('provider')} failed")
+		route = Route(None, FAILED)
+		status_code, body = 200, route.as_body()
+	if as_text:
+		if route is None:
+			headers[ERROR_HEADER] = body["error"]
+		text = (route.extension or "") if route else ""
+		response = Response(text, status=status_code, mimetype="text/plain")
+	else:
+		response = Response(json.dumps(body), status=status_code, mimetype="application/json")
+	response.headers.update(headers)
+	return response
+
+
+def _authenticated_provider(request: Request):
+	if len(request.get_data(cache=True)) > MAX_BODY_BYTES:
+		raise WebhookRefused(413, _("The body is larger than {0} KB").format(MAX_BODY_BYTES // 1024))
+	check_rate(client_address(request))
+	provider = get_provider(request.args.get("provider"))
+	provider.check_webhook_secret(
+		request.headers.get(TOKEN_HEADER) or request.args.get("token"),
+		_(
+			"Missing secret: send the provider's webhook secret as the {0} header or the token query parameter"
+		).format(TOKEN_HEADER),
+	)
+	if not frappe.get_cached_doc("Telephony Settings").routing_enabled:
+		raise WebhookRefused(403, _("Routing requests are switched off in Telephony Settings"))
+	return provider
+
+
+def _number(request: Request) -> str | None:
+	"""The caller's number: a query or form parameter, or a JSON body's `number`."""
+	number = request.values.get("number")
+	if number is None and request.is_json:
+		payload = request.get_json(silent=True)
+		number = payload.get("number") if isinstance(payload, dict) else None
+	return number if isinstance(number, str) else None
