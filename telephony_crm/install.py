@@ -4,6 +4,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from telephony_crm.callbacks.todo import CALLBACK_FIELDS
+from telephony_crm.caller_id.unknown_callers import create_lead_source
 from telephony_crm.calls.links import CALL_LINK_FIELD, LINKABLE_DOCTYPES
 from telephony_crm.rights.scopes import set_default_rights
 from telephony_crm.roles import TELEPHONY_ROLES
@@ -37,12 +38,14 @@ def after_install():
 	compare_call_ids_exactly()
 	set_default_region()
 	set_default_rights()
+	create_lead_source()
 
 
 def after_migrate():
 	create_roles()
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	compare_call_ids_exactly()
+	create_lead_source()
 
 
 def before_uninstall():

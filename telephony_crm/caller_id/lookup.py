@@ -41,14 +41,18 @@ def identify(phone_key: str | None) -> CallerMatch | None:
 	# Deterministic: by kind (contacts of customers first), then by name.
 	rows.sort(key=lambda r: (not r.customer, _PRIORITY.get(r.reference_doctype, 9), r.reference_name))
 	best = rows[0]
+	lead = best.reference_name if best.reference_doctype == "Lead" else None
+	if best.reference_doctype == "Contact" and not best.customer:
+		# ERPNext makes a Contact for each new Lead with its numbers: the caller is that lead too.
+		lead = next((r.reference_name for r in rows if r.reference_doctype == "Lead"), None)
 	return CallerMatch(
 		customer=best.customer,
 		contact=best.reference_name if best.reference_doctype == "Contact" else None,
-		lead=best.reference_name if best.reference_doctype == "Lead" else None,
+		lead=lead,
 		title=best.title,
 		others=[
 			Record(r.reference_doctype, r.reference_name, r.title)
 			for r in rows[1:]
-			if (r.reference_doctype, r.reference_name) != ("Customer", best.customer)
+			if (r.reference_doctype, r.reference_name) not in (("Customer", best.customer), ("Lead", lead))
 		],
 	)
