@@ -44,10 +44,19 @@ def statuses(users) -> dict[str, str]:
 	users = {user for user in users if user}
 	if not users:
 		return {}
-	recorded = dict(frappe.get_all(STATUS_DOCTYPE, {"name": ("in", users)}, ["name", "status"], as_list=True))
+	# Plain SQL: asked while a call rings (popups, routing).
+	recorded = dict(
+		frappe.db.sql(f"select name, status from `tab{STATUS_DOCTYPE}` where name in %s", (tuple(users),))
+	)
 	unrecorded = users - recorded.keys()
 	with_line = (
-		set(frappe.get_all("SIP Account", {"user": ("in", unrecorded), "enabled": 1}, pluck="user"))
+		set(
+			frappe.db.sql(
+				"select user from `tabSIP Account` where user in %s and enabled = 1",
+				(tuple(unrecorded),),
+				pluck=True,
+			)
+		)
 		if unrecorded
 		else set()
 	)

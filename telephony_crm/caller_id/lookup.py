@@ -30,11 +30,12 @@ def identify(phone_key: str | None) -> CallerMatch | None:
 	"""The records whose number is `phone_key` (a normalized number), best first; None when unknown."""
 	if not phone_key:
 		return None
-	rows = frappe.db.get_all(
-		INDEX_DOCTYPE,
-		filters={"phone": phone_key},
-		fields=["reference_doctype", "reference_name", "customer", "title"],
-		order_by="reference_name asc",
+	# Plain SQL: asked on every ringing call (and by routing, while the caller waits).
+	rows = frappe.db.sql(
+		f"""select reference_doctype, reference_name, customer, title from `tab{INDEX_DOCTYPE}`
+		where phone = %s order by reference_name asc""",
+		(phone_key,),
+		as_dict=True,
 	)
 	if not rows:
 		return None

@@ -49,12 +49,14 @@ def route_number(provider: str, number: str | None) -> Route:
 	responsible = responsible_for(normalize_number(number, region_for_provider(provider)), site_now())
 	if not responsible:
 		return Route(None, NOBODY)
-	extension = frappe.db.get_value(
-		"SIP Account",
-		{"user": responsible.user, "provider": provider, "enabled": 1, "accept_incoming": 1},
-		"extension",
-		order_by="extension",
+	lines = frappe.db.sql(
+		"""select extension from `tabSIP Account`
+		where user = %s and provider = %s and enabled = 1 and accept_incoming = 1
+		order by extension limit 1""",
+		(responsible.user, provider),
+		pluck=True,
 	)
+	extension = lines[0] if lines else None
 	if not extension:
 		return Route(None, NO_LINE)
 	if not is_available(responsible.user):
