@@ -19,6 +19,7 @@ class StubExotel(LocalServer):
 		self.commands: list[dict] = []  # each call placed, as the conformance kit reads them
 		self.recordings: dict[str, bytes] = {}  # path -> bytes
 		self.calls: set[str] = set()  # the CallSids Exotel knows
+		self.rate_limited = False  # answer every request as Exotel does over its API limit
 		self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
 		self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -27,6 +28,8 @@ class StubExotel(LocalServer):
 		return f"http://127.0.0.1:{self.server.server_port}"
 
 	def answer(self, method: str, path: str, form: dict) -> tuple[int, dict]:
+		if self.rate_limited:
+			return 429, {"RestException": {"Status": 429, "Message": "Too many requests: slow down"}}
 		account = f"/v1/Accounts/{self.sid}/"
 		if method == "GET" and path == account:
 			return 200, {"Account": {"Sid": self.sid, "Status": "active"}}

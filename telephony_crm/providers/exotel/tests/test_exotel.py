@@ -1,6 +1,9 @@
 """Exotel beyond the conformance kit: settings checks, refusals of bad requests, what a call placed from
 the desk asks Exotel for, and recordings fetched only from Exotel's hosts."""
 
+import random
+import string
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
@@ -20,6 +23,13 @@ from telephony_crm.tests.factories import (
 )
 
 SID, KEY, TOKEN = "acme1", "key-1", "token-1"
+
+
+def indian_mobile() -> str:
+	"""A number no test has used: +91 98 and eight digits."""
+	return "+9198" + "".join(random.choices(string.digits, k=8))
+
+
 AUDIO = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 16
 
 
@@ -158,6 +168,25 @@ class TestCommands(ExotelCase):
 		)
 
 
+class TestOverTheLimit(ExotelCase):
+	def test_a_refusal_over_the_api_limit_reaches_the_agent_as_exotels_message(self):
+		agent = make_user()
+		make_sip_account(agent, self.provider.name, "09900000003")
+		with StubExotel(SID, KEY, TOKEN) as stub:
+			stub.rate_limited = True
+			self.provider.db_set("exotel_api_base", stub.origin)
+			frappe.db.commit()
+			try:
+				frappe.set_user(agent)
+				placed = outbound.place_call(unique_mobile())
+			finally:
+				frappe.set_user("Administrator")
+				self.provider.db_set("exotel_api_base", UNREACHABLE_API)
+				frappe.db.commit()
+		self.assertEqual(placed["status"], "Failed")
+		self.assertIn("Too many requests", placed["error"])
+
+
 class TestRecordings(ExotelCase):
 	def fetch(self, url: str):
 		return get_provider(self.provider.name).fetch_recording(frappe._dict(recording_url=url))
@@ -229,7 +258,7 @@ class TestDialWhom(ExotelCase):
 		make_sip_account(manager, self.provider.name, "09811111111")
 		customer = make_customer()
 		frappe.db.set_value("Customer", customer.name, "account_manager", manager)
-		number = "+919822222222"
+		number = indian_mobile()
 		make_contact([number], customer=customer.name)
 		frappe.db.commit()
 		sid = unique("sid").replace("-", "")
@@ -242,7 +271,7 @@ class TestDialWhom(ExotelCase):
 
 	def test_nobody_responsible_leaves_exotel_its_own_numbers(self):
 		sid = unique("sid").replace("-", "")
-		answer = self.dial_whom("+919833333333", sid)
+		answer = self.dial_whom(indian_mobile(), sid)
 		self.assertEqual((answer.status_code, answer.get_data(as_text=True)), (200, ""))
 		frappe.db.rollback()
 		self.assertTrue(
