@@ -34,6 +34,10 @@ class ProviderCommandError(frappe.ValidationError):
 	"""A command (originate, hang up) the provider refused or could not be reached for."""
 
 
+class ProviderRefused(ProviderCommandError):
+	"""The provider answered, and refused the request (credentials, parameters): not a network error."""
+
+
 @dataclass(frozen=True)
 class Recording:
 	"""A recording as a provider's API serves it: its bytes in chunks, what they are, a file name.

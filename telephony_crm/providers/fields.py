@@ -15,6 +15,16 @@ MAX_CODE = 99_999
 LATEST_SECONDS = 2**32  # 2106: any later is no clock, and the time window refuses it by name
 
 
+def body_fields(request) -> dict:
+	"""A webhook's fields: its JSON object, or its form (422 for a JSON body that is not an object)."""
+	if request.is_json:
+		payload = request.get_json(silent=True)
+		if not isinstance(payload, dict):
+			raise WebhookRefused(422, _("The body must be a JSON object"))
+		return payload
+	return request.form.to_dict()
+
+
 class Fields:
 	"""The fields of a provider's request (a JSON object, or a form as a dict), read one by one; `path`
 	names a nested object (`to`), so that a refusal names the field as the provider nests it."""

@@ -9,6 +9,8 @@ import frappe
 from frappe import _
 from frappe.utils import format_datetime, now_datetime
 
+from telephony_crm.providers.base import ProviderCommandError, ProviderRefused
+
 
 def credentials_changed(doc, password_field: str, fields: tuple[str, ...]) -> bool:
 	# A saved Password field comes back as asterisks; anything else was just typed in.
@@ -34,3 +36,16 @@ def check_time_zone(name: str | None, label: str) -> None:
 			_("{0} is not a time zone: write a name such as Europe/Moscow").format(frappe.bold(name or "")),
 			title=label,
 		)
+
+
+def probe_credentials(doc, probe, hint: str, accepted: str) -> None:
+	"""Run `probe`, one request with the credentials being saved: a refusal stops the save with the
+	provider's words and `hint` (where to copy them from); an API that cannot be reached does not."""
+	try:
+		probe()
+	except ProviderRefused as refusal:
+		frappe.throw(f"{refusal} {hint}", title=_("Wrong credentials"))
+	except ProviderCommandError as error:
+		not_checked(doc, error)
+		return
+	doc.api_status = api_status(accepted)

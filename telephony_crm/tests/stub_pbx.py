@@ -17,6 +17,16 @@ class LocalServer:
 		self.server.server_close()
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, body) -> None:
+	"""Answer a stub's request with `body` as JSON (nothing for None), as the provider's API does."""
+	data = json.dumps(body).encode() if body is not None else b""
+	handler.send_response(status)
+	handler.send_header("Content-Type", "application/json")
+	handler.send_header("Content-Length", str(len(data)))
+	handler.end_headers()
+	handler.wfile.write(data)
+
+
 class StubPBX(LocalServer):
 	def __init__(self, status: int = 200):
 		self.status = status

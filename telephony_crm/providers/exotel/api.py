@@ -5,13 +5,13 @@ from urllib.parse import urlsplit
 
 from frappe import _
 
-from telephony_crm.providers.base import ProviderCommandError
+from telephony_crm.providers.base import ProviderCommandError, ProviderRefused
 from telephony_crm.providers.http import RETRY_PAUSES, provider_request
 
 DEFAULT_BASE = "https://api.exotel.com"
 
 
-class ExotelRefused(ProviderCommandError):
+class ExotelRefused(ProviderRefused):
 	"""Exotel answered, and refused the request (credentials, parameters)."""
 
 

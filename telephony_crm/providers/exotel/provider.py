@@ -28,7 +28,7 @@ from telephony_crm.providers.exotel.events import (
 	ringing_event,
 	status_callback_events,
 )
-from telephony_crm.providers.fields import Fields
+from telephony_crm.providers.fields import Fields, body_fields
 from telephony_crm.providers.http import provider_request
 from telephony_crm.providers.recording_fetch import range_header, streamed_recording
 from telephony_crm.routing.route import route_number
@@ -66,8 +66,7 @@ class ExotelProvider(TelephonyProvider):
 
 	def _confirm_call(self, request: Request) -> None:
 		"""The call must be one Exotel knows: it signs nothing, so its API is asked."""
-		values = request.args if request.method == "GET" else (request.get_json(silent=True) or request.form)
-		sid = values.get("CallSid") if hasattr(values, "get") else None
+		sid = (request.args if request.method == "GET" else body_fields(request)).get("CallSid")
 		if not isinstance(sid, str) or not sid.isalnum():
 			raise WebhookRefused(422, _("CallSid is required"), "CallSid")
 		try:
@@ -86,13 +85,7 @@ class ExotelProvider(TelephonyProvider):
 			if request.args.get("exotel") == DIAL_WHOM:
 				return self._dial_whom(fields)
 			return passthru_events(self.name, self.time_zone, fields)
-		if request.is_json:
-			payload = request.get_json(silent=True)
-			if not isinstance(payload, dict):
-				raise WebhookRefused(422, _("The body must be a JSON object"))
-		else:
-			payload = request.form.to_dict()
-		return status_callback_events(self.name, self.time_zone, Fields(payload))
+		return status_callback_events(self.name, self.time_zone, Fields(body_fields(request)))
 
 	def _dial_whom(self, fields: Fields) -> list[CallEvent]:
 		"""The Connect applet asks whom to dial: the responsible agent, when they are free (routing);

@@ -1,17 +1,10 @@
 """Checking an Exotel provider's settings when they are saved: the account's time zone, and its
 credentials (providers.settings_checks) by one GET of the account."""
 
-import frappe
 from frappe import _
 
-from telephony_crm.providers.base import ProviderCommandError
-from telephony_crm.providers.exotel.api import ExotelApi, ExotelRefused
-from telephony_crm.providers.settings_checks import (
-	api_status,
-	check_time_zone,
-	credentials_changed,
-	not_checked,
-)
+from telephony_crm.providers.exotel.api import ExotelApi
+from telephony_crm.providers.settings_checks import check_time_zone, credentials_changed, probe_credentials
 
 PROVIDER_TYPE = "Exotel"
 CREDENTIAL_FIELDS = ("exotel_account_sid", "exotel_api_key", "exotel_api_base")
@@ -26,16 +19,9 @@ def check_settings(doc) -> None:
 	token = doc.get_password("exotel_api_token", raise_exception=False)
 	if not (doc.exotel_account_sid and doc.exotel_api_key and token):
 		return
-	try:
-		ExotelApi(doc, token).request("GET", "", retry_pauses=())
-	except ExotelRefused as refusal:
-		frappe.throw(
-			_("{0} Copy the SID, API key and token again from Exotel's dashboard (Settings → API).").format(
-				refusal
-			),
-			title=_("Wrong credentials"),
-		)
-	except ProviderCommandError as error:
-		not_checked(doc, error)
-		return
-	doc.api_status = api_status(_("credentials accepted by Exotel"))
+	probe_credentials(
+		doc,
+		lambda: ExotelApi(doc, token).request("GET", "", retry_pauses=()),
+		_("Copy the SID, API key and token again from Exotel's dashboard (Settings → API)."),
+		_("credentials accepted by Exotel"),
+	)

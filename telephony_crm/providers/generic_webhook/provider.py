@@ -12,6 +12,7 @@ from telephony_crm.providers.base import (
 	WebhookRefused,
 	secrets_match,
 )
+from telephony_crm.providers.fields import body_fields
 from telephony_crm.providers.generic_webhook.control import send_command
 from telephony_crm.providers.generic_webhook.payload import parse_payload
 from telephony_crm.providers.recording_fetch import RecordingsAtUrl
@@ -40,13 +41,7 @@ class GenericWebhookProvider(RecordingsAtUrl, TelephonyProvider):
 			raise WebhookRefused(401, _("Wrong secret for this provider"))
 
 	def parse_webhook(self, request: Request) -> list[CallEvent]:
-		if request.is_json:
-			payload = request.get_json(silent=True)
-			if not isinstance(payload, dict):
-				raise WebhookRefused(422, _("The body must be a JSON object"))
-		else:
-			payload = request.form.to_dict()
-		return [parse_payload(payload, self.name)]
+		return [parse_payload(body_fields(request), self.name)]
 
 	def originate(self, request: OriginateRequest) -> None:
 		send_command(

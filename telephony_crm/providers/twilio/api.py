@@ -5,13 +5,13 @@ from urllib.parse import urlsplit
 
 from frappe import _
 
-from telephony_crm.providers.base import ProviderCommandError
+from telephony_crm.providers.base import ProviderCommandError, ProviderRefused
 from telephony_crm.providers.http import RETRY_PAUSES, provider_request
 
 DEFAULT_BASE = "https://api.twilio.com"
 
 
-class TwilioRefused(ProviderCommandError):
+class TwilioRefused(ProviderRefused):
 	"""Twilio answered, and refused the request."""
 
 

@@ -7,14 +7,14 @@ from urllib.parse import urlsplit
 
 from frappe import _
 
-from telephony_crm.providers.base import ProviderCommandError
+from telephony_crm.providers.base import ProviderCommandError, ProviderRefused
 from telephony_crm.providers.http import RETRY_PAUSES, provider_request
 from telephony_crm.providers.zadarma.signing import api_authorization, api_query
 
 DEFAULT_BASE = "https://api.zadarma.com"
 
 
-class ZadarmaRefused(ProviderCommandError):
+class ZadarmaRefused(ProviderRefused):
 	"""Zadarma answered, and refused the request."""
 
 

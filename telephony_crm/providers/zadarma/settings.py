@@ -1,17 +1,10 @@
 """Checking a Zadarma provider's settings when they are saved: the account's time zone, and its
 credentials (providers.settings_checks) by one signed /v1/info/balance/ request."""
 
-import frappe
 from frappe import _
 
-from telephony_crm.providers.base import ProviderCommandError
-from telephony_crm.providers.settings_checks import (
-	api_status,
-	check_time_zone,
-	credentials_changed,
-	not_checked,
-)
-from telephony_crm.providers.zadarma.api import ZadarmaApi, ZadarmaRefused
+from telephony_crm.providers.settings_checks import check_time_zone, credentials_changed, probe_credentials
+from telephony_crm.providers.zadarma.api import ZadarmaApi
 
 PROVIDER_TYPE = "Zadarma"
 BALANCE_PATH = "/v1/info/balance/"
@@ -32,14 +25,9 @@ def check_credentials(doc) -> None:
 	secret = doc.get_password("zadarma_api_secret", raise_exception=False)
 	if not (doc.zadarma_api_key and secret):
 		return
-	try:
-		ZadarmaApi(doc, secret).get(BALANCE_PATH, {}, retry_pauses=())
-	except ZadarmaRefused as refusal:
-		frappe.throw(
-			_("{0} Copy the key and secret again from the Zadarma account (Settings → API).").format(refusal),
-			title=_("Wrong credentials"),
-		)
-	except ProviderCommandError as error:
-		not_checked(doc, error)
-		return
-	doc.api_status = api_status(_("credentials accepted by Zadarma"))
+	probe_credentials(
+		doc,
+		lambda: ZadarmaApi(doc, secret).get(BALANCE_PATH, {}, retry_pauses=()),
+		_("Copy the key and secret again from the Zadarma account (Settings → API)."),
+		_("credentials accepted by Zadarma"),
+	)

@@ -3,13 +3,12 @@ token (else 401 with a RestException), `Calls/connect.json` answering with the n
 account's own record, and recordings served as the buckets serve them."""
 
 import base64
-import json
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from telephony_crm.tests.stub_pbx import LocalServer
+from telephony_crm.tests.stub_pbx import LocalServer, send_json
 
 
 class StubExotel(LocalServer):
@@ -83,12 +82,7 @@ def _handler(stub: StubExotel):
 			self.wfile.write(data)
 
 		def reply(self, status: int, body: dict):
-			data = json.dumps(body).encode()
-			self.send_response(status)
-			self.send_header("Content-Type", "application/json")
-			self.send_header("Content-Length", str(len(data)))
-			self.end_headers()
-			self.wfile.write(data)
+			send_json(self, status, body)
 
 		def log_message(self, *args):
 			pass

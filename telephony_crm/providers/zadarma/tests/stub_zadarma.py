@@ -2,7 +2,6 @@
 with the key and secret (else HTTP 401, `{"status": "error", "message": "Not authorized"}`); the callback
 acknowledged with no id of the call; a recording served through a short-lived link."""
 
-import json
 import secrets
 import threading
 import time
@@ -10,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from telephony_crm.providers.zadarma.signing import api_authorization
-from telephony_crm.tests.stub_pbx import LocalServer
+from telephony_crm.tests.stub_pbx import LocalServer, send_json
 
 
 class StubZadarma(LocalServer):
@@ -91,12 +90,7 @@ def _handler(stub: StubZadarma):
 			self.wfile.write(audio[first : last + 1])
 
 		def reply(self, status: int, body: dict):
-			data = json.dumps(body).encode()
-			self.send_response(status)
-			self.send_header("Content-Type", "application/json")
-			self.send_header("Content-Length", str(len(data)))
-			self.end_headers()
-			self.wfile.write(data)
+			send_json(self, status, body)
 
 		def log_message(self, *args):
 			pass
