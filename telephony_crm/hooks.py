@@ -40,7 +40,11 @@ doc_events = {
 	"*": {"on_trash": "telephony_crm.calls.links.forget_deleted_document"},
 	# A deleted user's status and its history go with them; who supervises agents may change.
 	"User": {
-		"on_update": "telephony_crm.availability.board.forget_supervisors",
+		"on_update": [
+			"telephony_crm.availability.board.forget_supervisors",
+			# Lines follow roles: given, disabled, enabled again (Automatic Lines of a provider).
+			"telephony_crm.lines.user_lines.sync_user_lines",
+		],
 		"on_trash": "telephony_crm.availability.record.forget_user",
 	},
 	# A deleted call keeps nobody Busy.

@@ -9,6 +9,8 @@ from frappe.model.document import Document
 from frappe.utils import get_url
 
 from telephony_crm.calls.dialling import check_short_patterns
+from telephony_crm.lines.settings import check_auto_line_settings
+from telephony_crm.lines.user_lines import apply_to_existing_users
 from telephony_crm.providers import provider_class
 from telephony_crm.recordings.settings import check_recording_settings
 
@@ -78,11 +80,13 @@ class TelephonyProviderSettings(Document):
 		check_short_patterns(self.dial_short_numbers)
 		provider_class(self.provider_type).check_settings(self)
 		check_recording_settings(self)
+		check_auto_line_settings(self)
 
 	def on_update(self):
 		if self.is_default_outgoing:
 			self.unset_other_defaults()
 		provider_class(self.provider_type).settings_saved(self)
+		apply_to_existing_users(self.name)
 
 	def unset_other_defaults(self):
 		frappe.db.set_value(
