@@ -51,9 +51,12 @@ def is_missed(call) -> bool:
 def answer_rate(rows) -> float | None:
 	"""Share of the inbound calls that were answered, in percent."""
 	inbound = [row for row in rows if row.direction == INBOUND]
-	if not inbound:
-		return None
-	return 100.0 * sum(1 for row in inbound if is_answered(row)) / len(inbound)
+	return percent(sum(1 for row in inbound if is_answered(row)), len(inbound))
+
+
+def percent(part: int, whole: int) -> float | None:
+	"""`part` of `whole` in percent; None when there is nothing to count."""
+	return 100.0 * part / whole if whole else None
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -80,14 +83,13 @@ class AgentFigures:
 	talk_times: list = field(default_factory=list)
 
 	def as_row(self) -> dict:
-		inbound = self.calls_in
 		return {
 			"agent": self.agent,
 			"calls_in": self.calls_in,
 			"calls_out": self.calls_out,
 			"answered": self.answered,
 			"missed": self.missed,
-			"answer_rate": 100.0 * self.answered / inbound if inbound else None,
+			"answer_rate": percent(self.answered, self.calls_in),
 			"avg_ring": average(self.ring_times),
 			"p90_ring": percentile(self.ring_times, 0.9),
 			"avg_talk": average(self.talk_times),
