@@ -82,7 +82,11 @@ scheduler_events = {
 			"telephony_crm.recordings.copy.retry_due",
 			# Agents whose desks have sent no heartbeat for a while are Offline.
 			"telephony_crm.availability.presence.mark_offline",
-		]
+			# Call-backs whose update has not been done yet (the number stayed locked, a job was lost).
+			"telephony_crm.callbacks.follow.queue_pending_syncs",
+		],
+		# Agents kept Busy by calls the PBX never ended.
+		"*/5 * * * *": ["telephony_crm.availability.on_call.release_stale_calls"],
 	},
 	"daily": ["telephony_crm.recordings.retention.apply_retention"],
 }

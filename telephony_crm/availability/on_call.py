@@ -2,11 +2,19 @@
 ends. A follower of the call engine (calls/followups.py).
 
 The agent's record lists the calls they are on; each call adds and removes only itself, under the
-agent's lock, so two calls of one agent, changed by two workers at once, leave it right."""
+agent's lock, so two calls of one agent, changed by two workers at once, leave it right.
+
+A PBX that never reports a call's end (a lost hangup event, a restart) would keep its agent Busy for
+good: a call the PBX has said nothing about for the settings' *Free Agents from Calls Without End After*
+hours stops counting (`release_stale_calls`), with a comment on the call saying so."""
+
+from datetime import timedelta
 
 import frappe
+from frappe import _
+from frappe.utils import cint, get_fullname, now_datetime
 
-from telephony_crm.availability.record import CALL, change_agent
+from telephony_crm.availability.record import CALL, CALL_WITHOUT_END, change_agent
 from telephony_crm.availability.status import STATUS_DOCTYPE
 from telephony_crm.calls.events import CallStatus
 
@@ -32,6 +40,46 @@ def release_deleted_call(call, method=None) -> None:
 	listing = frappe.get_all(STATUS_DOCTYPE, {"active_calls": ("like", f"%{call.name}%")}, pluck="name")
 	for user in sorted(listing):
 		change_agent(user, _off(call.name), CALL)
+
+
+def release_stale_calls() -> None:
+	"""Scheduler: free the agents of calls the PBX has been silent about for too long."""
+	hours = cint(frappe.db.get_single_value("Telephony Settings", "stale_call_hours"))
+	if hours <= 0:
+		return
+	cutoff = now_datetime() - timedelta(hours=hours)
+	listed = frappe.get_all(STATUS_DOCTYPE, {"active_calls": ("is", "set")}, ["name", "active_calls"])
+	for record in sorted(listed, key=lambda record: record.name):
+		for call in record.active_calls.split():
+			if _silent_since(call, cutoff):
+				change_agent(record.name, _off(call), CALL_WITHOUT_END, call=call)
+				_tell_the_call(call, record.name, hours)
+		frappe.db.commit()  # each agent's lock held only for their own calls
+
+
+def _silent_since(call: str, cutoff) -> bool:
+	"""Whether the call is still in progress and its last event came before `cutoff`."""
+	last_event = frappe.db.sql(
+		"""select max(e.creation) from `tabTelephony Call Event` e
+		join `tabTelephony Call Log` c on c.name = e.parent
+		where e.parent = %s and e.parenttype = 'Telephony Call Log' and c.status = %s""",
+		(call, CallStatus.IN_PROGRESS.value),
+	)[0][0]
+	return bool(last_event) and last_event < cutoff
+
+
+def _tell_the_call(call: str, user: str, hours: int) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "Comment",
+			"comment_type": "Info",
+			"reference_doctype": "Telephony Call Log",
+			"reference_name": call,
+			"content": _(
+				"{0} no longer counts as on this call: the PBX has sent nothing about it for {1} hours"
+			).format(frappe.utils.escape_html(get_fullname(user)), hours),
+		}
+	).insert(ignore_permissions=True)
 
 
 def on_the_line(call) -> str | None:

@@ -33,6 +33,8 @@ SET_BY_SUPERVISOR = "Set by a Supervisor"
 CALL = "Call"
 DESK_CLOSED = "Desk Closed"
 DESK_OPENED = "Desk Opened"
+# A call the PBX said nothing about for long (on_call.release_stale_calls).
+CALL_WITHOUT_END = "Call Without End"
 
 LOCK_TIMEOUT_SECONDS = 10
 _STORED = ("status", "since", "chosen_status", "last_seen", "active_calls")

@@ -9,10 +9,13 @@ its reference) that a person saving that record may hold for long, and the event
 import frappe
 
 from telephony_crm.callbacks.assignment import applies_to
-from telephony_crm.callbacks.fields import open_callback
+from telephony_crm.callbacks.fields import PENDING_FIELD, open_callback
 from telephony_crm.calls.events import CallStatus, Direction
+from telephony_crm.calls.store import CALL_DOCTYPE
 
 SYNC_JOB = "telephony_crm.callbacks.sync.sync_callback"
+# Calls queued again a minute: more wait for the next minute (the jobs take about 50 ms each).
+PENDING_BATCH = 500
 
 
 def follow_missed_calls(call) -> None:
@@ -31,6 +34,21 @@ def is_missed(call) -> bool:
 
 
 def queue_sync(call_name: str) -> None:
+	"""Mark the call as waiting for its call-back's update, in the event's transaction, and queue the
+	job. The mark stays until the job has done its work, so a job that could not (the number stayed
+	locked, its worker died, the queue was lost) is queued again by `queue_pending_syncs`."""
+	frappe.db.set_value(CALL_DOCTYPE, call_name, PENDING_FIELD, 1, update_modified=False)
+	_enqueue(call_name)
+
+
+def queue_pending_syncs() -> None:
+	"""Scheduler, every minute: queue again the jobs of calls still marked (one already queued or
+	running is not queued twice)."""
+	for call_name in frappe.get_all(CALL_DOCTYPE, {PENDING_FIELD: 1}, pluck="name", limit=PENDING_BATCH):
+		_enqueue(call_name)
+
+
+def _enqueue(call_name: str) -> None:
 	# One job per call at a time; it reads the call as committed, so a queued one covers later changes.
 	frappe.enqueue(
 		SYNC_JOB,

@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils.data import cast
 
+from telephony_crm.callbacks.fields import PENDING_FIELD
 from telephony_crm.calls.engine import ADDED_LINK, ENGINE_TABLES, PBX_FACTS
 from telephony_crm.recordings.state import RECORDING_STATE
 
@@ -26,7 +27,7 @@ def guard_pbx_facts(call) -> None:
 	stored = call.get_doc_before_save() or frappe.get_doc(call.doctype, call.name)
 	changed = [
 		call.meta.get_label(field)
-		for field in (*PBX_FACTS, *RECORDING_STATE)
+		for field in (*PBX_FACTS, *RECORDING_STATE, PENDING_FIELD)
 		if _value(call, field) != _value(stored, field)
 	]
 	changed += [

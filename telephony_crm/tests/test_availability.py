@@ -40,6 +40,7 @@ from telephony_crm.tests.factories import (
 	make_provider,
 	make_sip_account,
 	make_user,
+	telephony_settings,
 	unique,
 	use_region,
 )
@@ -283,6 +284,53 @@ class TestBusy(AvailabilityCase):
 		self.assertEqual(response.status_code, 200, response.text)
 		frappe.db.rollback()
 		self.assertEqual(status_of(agent), AVAILABLE)
+
+
+class TestCallsWithoutEnd(AvailabilityCase):
+	"""A call the PBX never ends stops keeping its agent Busy after the settings' hours."""
+
+	def silent_for(self, call: str, hours: float) -> None:
+		long_ago = now_datetime() - timedelta(hours=hours)
+		frappe.db.set_value(
+			"Telephony Call Event", {"parent": call}, "creation", long_ago, update_modified=False
+		)
+		frappe.db.commit()
+
+	def test_an_agent_on_a_call_silent_for_longer_is_freed_with_the_reason(self):
+		agent, extension = self.agent()
+		self.set_status(AWAY, agent)
+		_, call = self.answered_call(extension)
+		self.silent_for(call, 5)
+		with telephony_settings(stale_call_hours=4):
+			on_call.release_stale_calls()
+		self.assertEqual(status_of(agent), AWAY)
+		self.assertEqual(self.log(agent)[-1], (BUSY, AWAY, "Call Without End", None, call))
+		comments = frappe.get_all(
+			"Comment", {"reference_doctype": "Telephony Call Log", "reference_name": call}, pluck="content"
+		)
+		self.assertTrue(any("sent nothing about it for 4 hours" in comment for comment in comments))
+		# The call itself is the PBX's: still In Progress until it says otherwise.
+		self.assertEqual(frappe.db.get_value("Telephony Call Log", call, "status"), "In Progress")
+
+	def test_a_call_heard_of_recently_keeps_the_agent_busy(self):
+		agent, extension = self.agent()
+		_, old = self.answered_call(extension)
+		_, recent = self.answered_call(extension)
+		self.silent_for(old, 5)
+		self.silent_for(recent, 3)
+		with telephony_settings(stale_call_hours=4):
+			on_call.release_stale_calls()
+		self.assertEqual(status_of(agent), BUSY)
+		self.assertEqual(frappe.db.get_value(STATUS_DOCTYPE, agent, "active_calls").split(), [recent])
+
+	def test_the_hours_are_a_setting_and_zero_means_never(self):
+		agent, extension = self.agent()
+		_, call = self.answered_call(extension)
+		self.silent_for(call, 5)
+		for hours, status in ((0, BUSY), (6, BUSY), (5, AVAILABLE)):
+			with telephony_settings(stale_call_hours=hours):
+				on_call.release_stale_calls()
+			self.assertEqual(status_of(agent), status, hours)
 
 
 class TestOffline(AvailabilityCase):

@@ -1,5 +1,6 @@
 """Missed calls become call-backs: whom they go to, one per number, closed by the next answered call."""
 
+import threading
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from unittest.mock import patch
@@ -8,8 +9,10 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from telephony_crm.api import calls as api
-from telephony_crm.callbacks.fields import COUNT_FIELD, LAST_MISSED_FIELD, NUMBER_FIELD
-from telephony_crm.callbacks.sync import sync_callback
+from telephony_crm.callbacks import sync
+from telephony_crm.callbacks.fields import COUNT_FIELD, LAST_MISSED_FIELD, NUMBER_FIELD, PENDING_FIELD
+from telephony_crm.callbacks.follow import queue_pending_syncs
+from telephony_crm.callbacks.sync import number_lock_name, sync_callback
 from telephony_crm.callbacks.todo import CallbackFieldsError
 from telephony_crm.calls.events import CallStatus, Direction, EventType
 from telephony_crm.calls.intake import commit_event
@@ -311,6 +314,76 @@ class TestOneCallbackPerNumber(CallbackCase):
 		self.answered(number, start=start + timedelta(minutes=5))
 		sync_callback(late)  # the missed call's job, run only now
 		self.assertEqual(self.callbacks(number), [])
+
+
+class TestNoMissedCallLost(CallbackCase):
+	"""A job that cannot do its work leaves the call marked; the scheduler queues it again."""
+
+	def missed_unsynced(self, number) -> str:
+		start = site_now() - timedelta(minutes=20)
+		call_id = unique("unsynced")
+		return self.call(
+			call_event(self.provider, call_id, RINGING, caller=number, start=start),
+			call_event(self.provider, call_id, ENDED, 20, caller=number, start=start),
+			run_jobs=False,
+		)
+
+	def pending(self, call) -> int:
+		return frappe.db.get_value(CALL, call, PENDING_FIELD)
+
+	def test_a_call_is_marked_until_its_job_has_run(self):
+		number = self.number()
+		call = self.missed_unsynced(number)
+		self.assertEqual(self.pending(call), 1)
+		sync_callback(call)
+		self.assertEqual(self.pending(call), 0)
+		self.assertEqual(self.callback(number).get(COUNT_FIELD), 1)
+
+	def test_a_number_locked_too_long_leaves_the_call_to_the_next_minute(self):
+		number = self.number()
+		call = self.missed_unsynced(number)
+		held, finished = threading.Event(), threading.Event()
+
+		def hold_the_lock():
+			frappe.db.sql("SELECT GET_LOCK(%s, 5)", (number_lock_name(number),))
+			held.set()
+			finished.wait(10)
+			frappe.db.sql("SELECT RELEASE_LOCK(%s)", (number_lock_name(number),))
+
+		def run_the_job():
+			held.wait(10)
+			try:
+				sync_callback(call)
+			finally:
+				finished.set()
+
+		with patch.object(sync, "LOCK_TIMEOUT_SECONDS", 1):
+			run_at_once([hold_the_lock, run_the_job])
+		self.assertEqual(self.callbacks(number), [])
+		self.assertEqual(self.pending(call), 1)
+
+		with patch("telephony_crm.callbacks.follow.frappe.enqueue") as enqueue:
+			queue_pending_syncs()
+		queued = [job.kwargs["call"] for job in enqueue.call_args_list]
+		self.assertIn(call, queued)
+		sync_callback(call)
+		self.assertEqual(self.callback(number).get(COUNT_FIELD), 1)
+		self.assertEqual(self.pending(call), 0)
+
+	def test_a_change_of_the_call_while_its_job_runs_keeps_the_mark(self):
+		number = self.number()
+		call = self.missed_unsynced(number)
+		modified = frappe.db.get_value(CALL, call, "modified")
+		frappe.db.set_value(CALL, call, "modified", modified + timedelta(seconds=1), update_modified=False)
+		sync._unmark(call, modified)
+		self.assertEqual(self.pending(call), 1)
+
+	def test_nobody_sets_the_mark(self):
+		call = self.missed_unsynced(self.number())
+		sync_callback(call)
+		doc = frappe.get_doc(CALL, call)
+		doc.set(PENDING_FIELD, 1)
+		self.assertRaises(frappe.PermissionError, doc.save, ignore_permissions=True)
 
 
 class TestClosing(CallbackCase):
