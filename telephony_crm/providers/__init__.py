@@ -24,11 +24,16 @@ def provider_class(provider_type: str) -> type[TelephonyProvider]:
 
 def get_provider(name: str | None, *, enabled_only: bool = True) -> TelephonyProvider:
 	"""The provider behind a settings record; WebhookRefused(404) when unknown or disabled."""
-	settings = frappe.get_cached_doc(SETTINGS_DOCTYPE, name) if name and _exists(name) else None
+	settings = _cached_settings(name) if name else None
 	if not settings or (enabled_only and not settings.enabled):
 		raise WebhookRefused(404, _("Unknown or disabled telephony provider: {0}").format(name or "(none)"))
 	return provider_class(settings.provider_type)(settings)
 
 
-def _exists(name: str) -> bool:
-	return bool(frappe.db.exists(SETTINGS_DOCTYPE, name, cache=True))
+def _cached_settings(name: str):
+	"""The provider's record from the cache, where a PBX's request finds it without asking the database."""
+	try:
+		return frappe.get_cached_doc(SETTINGS_DOCTYPE, name)
+	except frappe.DoesNotExistError:
+		frappe.clear_last_message()  # its "not found" is the caller's to word
+		return None
