@@ -1,8 +1,9 @@
 import frappe
+from frappe.desk.query_report import run as run_report
 from frappe.tests.utils import FrappeTestCase
 
 from telephony_crm.lines.user_lines import users_without_line
-from telephony_crm.roles import AGENT_ROLE
+from telephony_crm.roles import AGENT_ROLE, SUPERVISOR_ROLE
 from telephony_crm.tests.factories import make_provider, make_sip_account, make_user, run_at_once, unique
 
 LINE_ROLE = "Telephony Line Test Role"
@@ -109,6 +110,22 @@ class TestAutoLines(FrappeTestCase):
 		line.enabled = 0
 		line.save(ignore_permissions=True)
 		self.assertIn(user, users_without_line(provider))
+
+		supervisor = make_user(roles=(SUPERVISOR_ROLE,), prefix="supervisor")
+		frappe.set_user(supervisor)
+		try:
+			report = run_report("Users Without a Line", {"provider": provider})
+		finally:
+			frappe.set_user("Administrator")
+		rows = {row["user"]: row for row in report["result"]}
+		self.assertEqual(rows[user]["line"], line.name)
+		self.assertIn("disabled", rows[user]["why"])
+
+		frappe.set_user(make_user(roles=(AGENT_ROLE,)))
+		try:
+			self.assertRaises(frappe.PermissionError, run_report, "Users Without a Line", {})
+		finally:
+			frappe.set_user("Administrator")
 
 	def test_settings_need_a_range_and_a_login_with_the_extension(self):
 		with self.assertRaises(frappe.ValidationError):

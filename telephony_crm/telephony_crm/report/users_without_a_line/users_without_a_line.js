@@ -1,0 +1,10 @@
+frappe.query_reports["Users Without a Line"] = {
+	filters: [
+		{
+			fieldname: "provider",
+			label: __("Provider"),
+			fieldtype: "Link",
+			options: "Telephony Provider Settings",
+		},
+	],
+};
