@@ -1,8 +1,11 @@
 import frappe
 
 from telephony_crm.availability.desk import desk_boot
+from telephony_crm.lines.registration import LINE_STATUS_EVENT, user_lines
+from telephony_crm.masking import masks_numbers
 from telephony_crm.recordings.access import may
 from telephony_crm.rights.scopes import DELETE_RECORDINGS, DOWNLOAD, LISTEN
+from telephony_crm.softphone.lines import browser_line_of
 
 
 def boot_session(bootinfo):
@@ -19,4 +22,10 @@ def boot_session(bootinfo):
 		"can_download_recordings": may(DOWNLOAD),
 		"can_delete_recordings": may(DELETE_RECORDINGS),
 		"availability": desk_boot(frappe.session.user),
+		# Whether the desk calls numbers by reference (the server has the numbers, not the browser).
+		"masks_numbers": masks_numbers(),
+		# Whether to load the softphone; its SIP password comes by POST (api.softphone), never here.
+		"browser_line": bool(browser_line_of(frappe.session.user)),
+		# The user's own lines and whether the PBX has their phones (the navbar handset).
+		"line_status": {"realtime_event": LINE_STATUS_EVENT, "lines": user_lines(frappe.session.user)},
 	}

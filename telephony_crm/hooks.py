@@ -12,7 +12,8 @@ export_python_type_annotations = True
 
 before_install = "telephony_crm.install.before_install"
 after_install = "telephony_crm.install.after_install"
-after_migrate = "telephony_crm.install.after_migrate"
+# The onboarding steps whose records exist already are ticked off (onboarding.py).
+after_migrate = ["telephony_crm.install.after_migrate", "telephony_crm.onboarding.tick_done_steps"]
 before_uninstall = "telephony_crm.install.before_uninstall"
 before_tests = "telephony_crm.tests.setup.before_tests"
 
@@ -21,6 +22,8 @@ permission_query_conditions = {
 	"SIP Account": "telephony_crm.permissions.sip_account_query_conditions",
 	"Telephony Agent Status": "telephony_crm.availability.permissions.agent_status_query_conditions",
 	"Telephony Agent Status Change": "telephony_crm.availability.permissions.status_change_query_conditions",
+	# The number viewer's rows on ToDo (its call-back number's level) give no one else's ToDos.
+	"ToDo": "telephony_crm.masking.todo_access.todo_query_conditions",
 }
 
 has_permission = {
@@ -28,6 +31,7 @@ has_permission = {
 	"SIP Account": "telephony_crm.permissions.sip_account_has_permission",
 	"Telephony Agent Status": "telephony_crm.availability.permissions.has_permission",
 	"Telephony Agent Status Change": "telephony_crm.availability.permissions.has_permission",
+	"ToDo": "telephony_crm.masking.todo_access.todo_has_permission",
 }
 
 # The phone index follows every record a caller can be recognised as.
@@ -44,11 +48,22 @@ doc_events = {
 			"telephony_crm.availability.board.forget_supervisors",
 			# Lines follow roles: given, disabled, enabled again (Automatic Lines of a provider).
 			"telephony_crm.lines.user_lines.sync_user_lines",
+			# Who reads callers' numbers follows roles (Telephony Settings → Number Masking).
+			"telephony_crm.masking.viewers.sync_user",
+			# The onboarding's roles step ticks itself off.
+			"telephony_crm.onboarding.tick_done_steps",
 		],
 		"on_trash": "telephony_crm.availability.record.forget_user",
 	},
+	"Telephony Settings": {
+		"validate": "telephony_crm.masking.settings.validate_masking",
+		"on_update": "telephony_crm.masking.settings.apply_masking",
+	},
 	# A deleted call keeps nobody Busy.
 	"Telephony Call Log": {"on_trash": "telephony_crm.availability.on_call.release_deleted_call"},
+	# The onboarding's provider and extension steps tick themselves off.
+	"Telephony Provider Settings": {"after_insert": "telephony_crm.onboarding.tick_done_steps"},
+	"SIP Account": {"after_insert": "telephony_crm.onboarding.tick_done_steps"},
 	**{doctype: _phone_index_events for doctype in ("Customer", "Contact", "Lead")},
 	# Documents created from a call are added to the call's links.
 	**{
@@ -69,6 +84,9 @@ ignore_links_on_delete = ["Telephony Call Log", "Telephony Call Link", "Telephon
 page_renderer = ["telephony_crm.providers.mango.routes.MangoRequests"]
 
 boot_session = "telephony_crm.boot.boot_session"
+
+# Run once the request's user is known: masked users may not filter calls by their raw numbers.
+auth_hooks = ["telephony_crm.masking.filters.refuse_number_filters"]
 
 app_include_js = "telephony_crm.bundle.js"
 app_include_css = "telephony_crm.bundle.css"

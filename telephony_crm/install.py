@@ -6,8 +6,13 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from telephony_crm.callbacks.todo import CALLBACK_FIELDS
 from telephony_crm.caller_id.unknown_callers import create_lead_source
 from telephony_crm.calls.links import CALL_LINK_FIELD, LINKABLE_DOCTYPES
+from telephony_crm.masking.viewers import (
+	add_callback_number_perms,
+	remove_callback_number_perms,
+	sync_all_users,
+)
 from telephony_crm.rights.scopes import set_default_rights
-from telephony_crm.roles import TELEPHONY_ROLES
+from telephony_crm.roles import NUMBER_VIEWER_ROLE, TELEPHONY_ROLES
 
 # Documents made from a call point back to it; the call lists them in its links.
 CUSTOM_FIELDS = {
@@ -34,6 +39,7 @@ def before_install():
 
 
 def after_install():
+	add_callback_number_perms()
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	compare_call_ids_exactly()
 	set_default_region()
@@ -43,13 +49,18 @@ def after_install():
 
 def after_migrate():
 	create_roles()
+	# Before the call-back number's field is raised to its level (its update on an existing site).
+	add_callback_number_perms()
 	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True)
 	compare_call_ids_exactly()
 	create_lead_source()
+	# Users given roles while the app was not watching (Data Import, another app's migration).
+	sync_all_users()
 
 
 def before_uninstall():
 	delete_custom_fields()
+	remove_callback_number_perms()
 	delete_roles()
 
 
@@ -65,7 +76,7 @@ def delete_custom_fields():
 
 
 def create_roles():
-	for role in TELEPHONY_ROLES:
+	for role in (*TELEPHONY_ROLES, NUMBER_VIEWER_ROLE):
 		if not frappe.db.exists("Role", role):
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True
@@ -73,7 +84,7 @@ def create_roles():
 
 
 def delete_roles():
-	for role in TELEPHONY_ROLES:
+	for role in (*TELEPHONY_ROLES, NUMBER_VIEWER_ROLE):
 		# Users keep their other roles; only the assignments of ours go.
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})

@@ -14,6 +14,7 @@ or who answered it).
 import frappe
 from frappe.utils.caching import request_cache
 
+from telephony_crm.request_flags import has_request_flag, request_flag
 from telephony_crm.rights.departments import department_users
 from telephony_crm.rights.scopes import (
 	ALL,
@@ -32,6 +33,8 @@ PARTICIPANT_DOCTYPE = "Telephony Call Participant"
 # this share of all calls (and at least MIN_MANY_CALLS): a page then needs few reads to find its rows.
 MANY_CALLS_SHARE = 0.01
 MIN_MANY_CALLS = 2000
+# Set while the reports build their conditions (for_whole_sets).
+_WHOLE_SETS = "telephony_whole_sets"
 # Rights over a call that follow whose call it is, not who took part in it.
 _BY_AGENT = (DELETE_CALLS, DELETE_RECORDINGS)
 
@@ -55,7 +58,7 @@ def participants_condition(users: tuple[str, ...]) -> str:
 	order and each one's participants checked, so that a page needs only its first matches and never
 	sorts the department's whole history."""
 	listed = ", ".join(frappe.db.escape(member) for member in users)
-	if _calls_of_fewer_than(users, _many_calls()):
+	if has_request_flag(_WHOLE_SETS) or _calls_of_fewer_than(users, _many_calls()):
 		return (
 			"`tabTelephony Call Log`.`name` in (select `parent` from `tabTelephony Call Participant`"
 			f" where `user` in ({listed}))"
@@ -65,6 +68,13 @@ def participants_condition(users: tuple[str, ...]) -> str:
 		" where `participant`.`parent` = `tabTelephony Call Log`.`name`"
 		f" and `participant`.`user` in ({listed})) > 0"
 	)
+
+
+def for_whole_sets():
+	"""The conditions built inside are for figures over whole sets of calls (the reports), not for a page
+	of a list: the same calls, always found through the participants' index, which MariaDB joins once
+	instead of checking each call of the period (a department's month: 1 s rather than 3)."""
+	return request_flag(_WHOLE_SETS)
 
 
 @request_cache

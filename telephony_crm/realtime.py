@@ -3,7 +3,8 @@
 import frappe
 
 from telephony_crm.availability.popups import popup_recipients
-from telephony_crm.calls.summary import call_summary
+from telephony_crm.calls.summary import call_state
+from telephony_crm.masking import call_for_user
 from telephony_crm.rights.scopes import CALLS, NONE, scope
 
 CALL_EVENT = "telephony_crm:call"
@@ -11,9 +12,10 @@ CALL_EVENT = "telephony_crm:call"
 
 def publish_call(call) -> None:
 	"""Tell the users the call concerns (and nobody else) its new state, once the change is committed."""
-	summary = call_summary(call)
+	state = call_state(call)
 	for user in call_recipients(call):
-		frappe.publish_realtime(CALL_EVENT, summary, user=user, after_commit=True)
+		# Each recipient gets the number as they may see it (masked, or not at all).
+		frappe.publish_realtime(CALL_EVENT, call_for_user(state, user), user=user, after_commit=True)
 
 
 def call_recipients(call) -> set[str]:

@@ -11,6 +11,7 @@ from telephony_crm.calls.engine import CALL_DOCTYPE, identify_caller
 from telephony_crm.calls.events import CallStatus
 from telephony_crm.calls.intake import update_call
 from telephony_crm.calls.summary import ACTIVE_STATUSES, SUMMARY_FIELDS, call_summary
+from telephony_crm.masking.dialling import place_call_to_record
 from telephony_crm.providers.base import ProviderCommandError
 from telephony_crm.realtime import call_recipients
 
@@ -83,6 +84,13 @@ def place_call(number: str, reference_doctype: str | None = None, reference_name
 		frappe.has_permission(reference_doctype, "read", reference_name, throw=True)
 		reference = (reference_doctype, reference_name)
 	return outbound.place_call(number, reference)
+
+
+@frappe.whitelist(methods=["POST"])
+def place_call_from_record(doctype: str, name: str, fieldname: str) -> dict:
+	"""Click-to-call by reference: the server reads the number from the record (which the user must be
+	able to read) and dials it; a user whose numbers are masked is never sent it."""
+	return place_call_to_record(doctype, name, fieldname)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -6,7 +6,7 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import formatdate, getdate
 
 from telephony_crm.recordings import storage
 from telephony_crm.rights.scopes import ALL, DELETE_RECORDINGS, scope
@@ -57,7 +57,7 @@ def delete_older_than(before: str) -> dict:
 		return {"job_id": None, "message": _("Recordings are being deleted already; try again when it ends")}
 	return {
 		"job_id": job.id,
-		"message": _("Deleting the recordings of calls older than {0}").format(before_date),
+		"message": _("Deleting the recordings of calls older than {0}").format(formatdate(before_date)),
 	}
 
 

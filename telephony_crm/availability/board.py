@@ -4,13 +4,22 @@ supervisors (and to the agent, whose navbar shows their own)."""
 import frappe
 
 from telephony_crm.availability.status import AVAILABLE
+from telephony_crm.masking import call_for_user
 from telephony_crm.roles import SUPERVISOR_ROLE
 
 AGENT_EVENT = "telephony_crm:agent_status"
 # Who watches the Agents view (its page's roles) and may set an agent's status from it.
 SUPERVISING_ROLES = (SUPERVISOR_ROLE, "System Manager")
 _SUPERVISORS_KEY = "telephony_crm:agent_supervisors"
-_CALL_FIELDS = ("name", "direction", "external_number", "caller_name", "answered_at")
+_CALL_FIELDS = (
+	"name",
+	"provider",
+	"direction",
+	"external_number",
+	"external_number_display",
+	"caller_name",
+	"answered_at",
+)
 
 
 def supervises_agents(user: str | None = None) -> bool:
@@ -18,9 +27,19 @@ def supervises_agents(user: str | None = None) -> bool:
 	return user == "Administrator" or bool(set(SUPERVISING_ROLES).intersection(frappe.get_roles(user)))
 
 
-def agent_rows(users: list[str] | None = None) -> list[dict]:
+def agent_rows(users: list[str] | None = None, viewer: str | None = None) -> list[dict]:
 	"""One row per enabled user with an enabled SIP Account (of `users`, when given), by name: their
-	extensions, status, since when, the status they chose and the calls they are on."""
+	extensions, status, since when, the status they chose and the calls they are on, whose numbers
+	are as `viewer` (the session's user) may see them."""
+	return [row_for(row, viewer) for row in _agent_rows(users)]
+
+
+def row_for(row: dict, viewer: str | None = None) -> dict:
+	"""An agent's row with the numbers of their calls as `viewer` may see them."""
+	return frappe._dict(row, calls=[call_for_user(call, viewer) for call in row["calls"]])
+
+
+def _agent_rows(users: list[str] | None) -> list[dict]:
 	if users is not None and not users:
 		return []
 	rows = frappe.db.sql(
@@ -45,11 +64,11 @@ def agent_rows(users: list[str] | None = None) -> list[dict]:
 
 def publish_agent(user: str) -> None:
 	"""Tell the agent and the supervisors the agent's row, once the change is committed."""
-	rows = agent_rows([user])
+	rows = _agent_rows([user])
 	if not rows:
 		return  # no longer an agent (their line was disabled): nobody shows them
-	for recipient in {user, *_supervisors()}:
-		frappe.publish_realtime(AGENT_EVENT, rows[0], user=recipient, after_commit=True)
+	for recipient in {user, *supervisors()}:
+		frappe.publish_realtime(AGENT_EVENT, row_for(rows[0], recipient), user=recipient, after_commit=True)
 
 
 def _calls(names: set[str]) -> dict[str, dict]:
@@ -63,7 +82,7 @@ def _calls(names: set[str]) -> dict[str, dict]:
 	return {row.name: row for row in rows}
 
 
-def _supervisors() -> list[str]:
+def supervisors() -> list[str]:
 	# Read on every change of status: kept in Redis, forgotten when a user (their roles) changes.
 	return frappe.cache.get_value(_SUPERVISORS_KEY, generator=_enabled_supervisors)
 

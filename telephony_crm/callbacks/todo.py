@@ -26,8 +26,12 @@ from telephony_crm.callbacks.fields import (
 )
 from telephony_crm.calls.engine import CALL_DOCTYPE
 from telephony_crm.calls.links import CALL_LINK_FIELD, append_link
+from telephony_crm.masking import NUMBER_PERMLEVEL, shared_number
+from telephony_crm.request_flags import has_request_flag, request_flag
 from telephony_crm.routing.responsible import ACCOUNT_MANAGER, CONTACT_OWNER, LAST_TALKED, LEAD_OWNER
 
+# Set while the app writes a call-back (callback_writes).
+_CALLBACK_WRITES = "telephony_callback_writes"
 # Custom fields on ToDo (created by install.py with the app's other custom fields).
 CALLBACK_FIELDS = [
 	{
@@ -36,6 +40,8 @@ CALLBACK_FIELDS = [
 		"fieldtype": "Data",
 		"options": "Phone",
 		"insert_after": CALL_LINK_FIELD,
+		# Read as calls' raw numbers are (masked users do not get it; see masking/viewers.py).
+		"permlevel": NUMBER_PERMLEVEL,
 		"read_only": 1,
 		"no_copy": 1,
 		"search_index": 1,
@@ -48,7 +54,8 @@ CALLBACK_FIELDS = [
 		"insert_after": NUMBER_FIELD,
 		"read_only": 1,
 		"no_copy": 1,
-		"depends_on": NUMBER_FIELD,
+		# Every call-back counts one missed call at least; its number is not everyone's to read.
+		"depends_on": COUNT_FIELD,
 	},
 	{
 		"fieldname": LAST_MISSED_FIELD,
@@ -57,7 +64,7 @@ CALLBACK_FIELDS = [
 		"insert_after": COUNT_FIELD,
 		"read_only": 1,
 		"no_copy": 1,
-		"depends_on": NUMBER_FIELD,
+		"depends_on": COUNT_FIELD,
 	},
 ]
 
@@ -74,20 +81,14 @@ class MissedCalls:
 	last_wait: int  # seconds the last caller waited
 
 
-@contextmanager
 def callback_writes():
 	"""Marks the ToDo writes inside as the app's (request-local: nothing a request sends can set it)."""
-	previous = getattr(frappe.local, "telephony_callback_writes", False)
-	frappe.local.telephony_callback_writes = True
-	try:
-		yield
-	finally:
-		frappe.local.telephony_callback_writes = previous
+	return request_flag(_CALLBACK_WRITES)
 
 
 def guard_callback_fields(todo, method=None) -> None:
 	"""ToDo hook (validate): the call-back's own fields change only through the app."""
-	if getattr(frappe.local, "telephony_callback_writes", False):
+	if has_request_flag(_CALLBACK_WRITES):
 		return
 	stored = None if todo.is_new() else todo.get_doc_before_save()
 	changed = [
@@ -211,8 +212,22 @@ def _is_linked(call, todo: str) -> bool:
 	return any(row.link_doctype == TODO and row.link_name == todo for row in call.links)
 
 
+def describe_open_callbacks() -> None:
+	"""Rewrite the open call-backs' descriptions: the numbers' masking changed."""
+	for todo in frappe.get_all(
+		TODO, {NUMBER_FIELD: ("is", "set"), "status": "Open"}, ["name", NUMBER_FIELD, CALL_LINK_FIELD]
+	):
+		missed = missed_calls_of(todo.name, todo[NUMBER_FIELD])
+		if missed:
+			caller = frappe.db.get_value(CALL_DOCTYPE, todo[CALL_LINK_FIELD], "caller_name")
+			description = _description(todo[NUMBER_FIELD], caller, missed)
+			frappe.db.set_value(TODO, todo.name, "description", description, update_modified=False)
+
+
 def _description(number: str, caller: str | None, missed: MissedCalls) -> str:
-	who = f"{number} ({caller})" if caller else number
+	# Everyone the ToDo is shared with reads the description, masked users too.
+	shown = shared_number(number)
+	who = f"{shown} ({caller})" if caller and shown else shown or caller or _("the caller")
 	if missed.count == 1:
 		when = _("Missed call at {0}, the caller waited {1} s.").format(
 			format_datetime(missed.last_at), missed.last_wait

@@ -19,6 +19,7 @@ from telephony_crm.callbacks.assignment import assignee_for
 from telephony_crm.calls import store
 from telephony_crm.calls.events import CallStatus, Direction
 from telephony_crm.calls.validation import clean_text
+from telephony_crm.masking import shared_number
 
 LEAD_SOURCE = "Telephony"
 # The choices of Telephony Settings → Make a Lead for Unknown Callers.
@@ -72,7 +73,8 @@ def _lead_owner(call) -> str | None:
 
 
 def _make_lead(number: str, owner: str | None) -> tuple[str, str]:
-	title = clean_text(_("Unknown caller {0}").format(number))
+	# The title is the call's caller name too, which masked users read: the number as they see it.
+	title = clean_text(_("Unknown caller {0}").format(shared_number(number)))
 	lead = frappe.get_doc(
 		{
 			"doctype": "Lead",

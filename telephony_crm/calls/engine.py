@@ -19,7 +19,10 @@ from telephony_crm.calls.followups import after_call_change
 from telephony_crm.calls.state import CallState, StoredEvent, fold
 from telephony_crm.calls.times import site_now
 from telephony_crm.calls.validation import check_duration, check_time, clean_text
+from telephony_crm.masking.copies import set_masked_copies
 from telephony_crm.recordings.state import AT_PROVIDER
+from telephony_crm.request_flags import has_request_flag, request_flag
+from telephony_crm.softphone.pending_links import placed_from
 
 CALL_DOCTYPE = store.CALL_DOCTYPE
 # What apply_state sets when the caller is not identified anew.
@@ -28,6 +31,8 @@ DERIVED_FIELDS = (
 	"status",
 	"caller_number",
 	"called_number",
+	"caller_number_display",
+	"called_number_display",
 	"extension",
 	"started_at",
 	"answered_at",
@@ -47,6 +52,7 @@ PBX_FACTS = (
 	"provider",
 	"call_id",
 	"external_number",
+	"external_number_display",
 	"customer",
 	"contact",
 	"lead",
@@ -68,19 +74,16 @@ class CallResult:
 	changed: bool
 
 
-@contextmanager
+_ENGINE_WRITES = "telephony_engine_writes"
+
+
 def engine_writes():
 	"""Marks the writes inside as the engine's (request-local: nothing a request sends can set it)."""
-	previous = getattr(frappe.local, "telephony_engine_writes", False)
-	frappe.local.telephony_engine_writes = True
-	try:
-		yield
-	finally:
-		frappe.local.telephony_engine_writes = previous
+	return request_flag(_ENGINE_WRITES)
 
 
 def is_engine_writing() -> bool:
-	return getattr(frappe.local, "telephony_engine_writes", False)
+	return has_request_flag(_ENGINE_WRITES)
 
 
 def process_event(event: CallEvent) -> CallResult:
@@ -120,8 +123,10 @@ def _create_call(event: CallEvent) -> CallResult:
 	call.call_id = event.call_id
 	call.append("events", _event_row(event))
 	apply_state(call)
-	if event.reference:
-		add_link(call, *event.reference, origin=PLACED_FROM_LINK)
+	# A browser line's call is reported under the PBX's id: the document it was placed from is waiting.
+	reference = event.reference or placed_from(call)
+	if reference:
+		add_link(call, *reference, origin=PLACED_FROM_LINK)
 	store.insert_call(call)
 	after_call_change(call)
 	return CallResult(call.name, call.status, changed=True)
@@ -155,11 +160,12 @@ def apply_state(call) -> bool:
 	_assign_agent(call, state, lines)
 	_add_ringing_participants(call, lines)
 	external_number = _external_number(call.provider, state)
-	if external_number == call.external_number:
-		return False
+	identified_anew = external_number != call.external_number
 	call.external_number = external_number
-	identify_caller(call)
-	return True
+	set_masked_copies(call)
+	if identified_anew:
+		identify_caller(call)
+	return identified_anew
 
 
 def add_link(call, doctype: str, name: str, origin: str = ADDED_LINK) -> bool:

@@ -11,9 +11,10 @@ import frappe
 from telephony_crm.availability.on_call import follow_call
 from telephony_crm.callbacks.follow import follow_missed_calls
 from telephony_crm.caller_id.unknown_callers import follow_unknown_caller
+from telephony_crm.onboarding import follow_first_call
 from telephony_crm.recordings.queue import copy_if_due
 
-FOLLOWERS = (copy_if_due, follow_unknown_caller, follow_missed_calls, follow_call)
+FOLLOWERS = (copy_if_due, follow_unknown_caller, follow_missed_calls, follow_call, follow_first_call)
 _SAVEPOINT = "telephony_call_followup"
 
 

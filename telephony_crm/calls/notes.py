@@ -12,7 +12,7 @@ def add_note(call_name: str, note: str):
 	note = (note or "").strip()
 	if not note:
 		frappe.throw(_("The note is empty"))
-	stamp = f"{format_datetime(now(), 'dd.MM.yyyy HH:mm')}, {frappe.utils.get_fullname()}"
+	stamp = f"{format_datetime(now())}, {frappe.utils.get_fullname()}"
 	entry = f"<p><b>{escape_html(stamp)}</b>: {escape_html(note)}</p>"
 
 	def append_note(call):

@@ -5,7 +5,7 @@ from frappe import _
 
 from telephony_crm.caller_id.numbers import region_for_provider
 from telephony_crm.calls.dialling import LINE_DIALLING_FIELDS, plan_dialling
-from telephony_crm.calls.engine import CallResult
+from telephony_crm.calls.engine import CALL_DOCTYPE, CallResult
 from telephony_crm.calls.events import CallEvent, CallStatus, Direction, EventType
 from telephony_crm.calls.intake import commit_event
 from telephony_crm.calls.times import site_now
@@ -61,7 +61,11 @@ def place_call(number: str, reference: tuple[str, str] | None = None, user: str 
 def reject_call(call) -> CallResult:
 	"""Ask the provider to hang up a ringing inbound call, then record it as Rejected."""
 	if call.direction != Direction.INBOUND.value or call.status != CallStatus.RINGING.value:
-		frappe.throw(_("Only a ringing inbound call can be rejected; this one is {0}").format(_(call.status)))
+		frappe.throw(
+			_("Only a ringing inbound call can be rejected; this one is {0}").format(
+				_(call.status, context=CALL_DOCTYPE)
+			)
+		)
 	provider = command_provider(call.provider)
 	run_command(provider, provider.hangup, call.call_id)
 	return _end(call.provider, call.call_id, CallStatus.REJECTED, raw_status="rejected from the desk")

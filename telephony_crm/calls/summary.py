@@ -4,6 +4,7 @@ import frappe
 import redis
 
 from telephony_crm.calls.events import CallStatus
+from telephony_crm.masking import call_for_user
 from telephony_crm.recordings.state import has_recording
 
 ACTIVE_STATUSES = (CallStatus.RINGING.value, CallStatus.IN_PROGRESS.value)
@@ -12,10 +13,16 @@ HELD_SECONDS = 24 * 60 * 60
 
 SUMMARY_FIELDS = (
 	"name",
+	# Which of two states of the call is the later: each event's change sets it.
+	"modified",
 	"provider",
+	# The PBX's id (Asterisk's Linkedid): the browser line finds the call's SIP session by it.
+	"call_id",
 	"status",
 	"direction",
 	"external_number",
+	# What a masked user sees in its place (telephony_crm.masking).
+	"external_number_display",
 	"caller_name",
 	"customer",
 	"contact",
@@ -34,7 +41,13 @@ SUMMARY_FIELDS = (
 )
 
 
-def call_summary(call) -> dict:
+def call_summary(call, user: str | None = None) -> dict:
+	"""The call's state for `user`'s popup (the session's), its number as they may see it."""
+	return call_for_user(call_state(call), user)
+
+
+def call_state(call) -> dict:
+	"""The call's state for any popup; call_for_user makes it one user's."""
 	summary = {field: call.get(field) for field in SUMMARY_FIELDS}
 	summary["is_active"] = call.status in ACTIVE_STATUSES
 	# Whether the ended call's popup offers a player (the recording itself is fetched with permission).

@@ -10,7 +10,7 @@ from frappe import _
 from frappe.utils import escape_html
 
 from telephony_crm.availability.status import available_agents
-from telephony_crm.calls.engine import CallResult
+from telephony_crm.calls.engine import CALL_DOCTYPE, CallResult
 from telephony_crm.calls.events import CallEvent, CallStatus, EventType
 from telephony_crm.calls.intake import commit_event
 from telephony_crm.calls.outbound import command_provider, run_command
@@ -100,7 +100,7 @@ def _controllable(call, control: CallControl) -> TelephonyProvider:
 	if call.status != CallStatus.IN_PROGRESS.value:
 		raise CallNotInProgressError(
 			_("Call {0} is {1}: only a call in progress can be transferred or put on hold").format(
-				call.name, _(call.status)
+				call.name, _(call.status, context=CALL_DOCTYPE)
 			)
 		)
 	provider = command_provider(call.provider)

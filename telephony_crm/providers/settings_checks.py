@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import frappe
 from frappe import _
-from frappe.utils import format_datetime, now_datetime
+from frappe.utils import escape_html, format_datetime, now_datetime
 
 from telephony_crm.providers.base import ProviderCommandError, ProviderRefused
 
@@ -44,7 +44,8 @@ def probe_credentials(doc, probe, hint: str, accepted: str) -> None:
 	try:
 		probe()
 	except ProviderRefused as refusal:
-		frappe.throw(f"{refusal} {hint}", title=_("Wrong credentials"))
+		# Both parts are translated where they are made; the provider's words inside are shown as text.
+		frappe.throw(f"{escape_html(str(refusal))} {hint}", title=_("Wrong credentials"))
 	except ProviderCommandError as error:
 		not_checked(doc, error)
 		return

@@ -100,12 +100,12 @@ def _add_recording(archive: zipfile.ZipFile, name: str, user: str) -> None:
 	except frappe.DoesNotExistError as error:
 		raise Skipped(str(error))
 	if path:
-		_add_file(archive, call, path, os.path.splitext(path)[1].lstrip(".") or "mp3")
+		_add_file(archive, call, path, os.path.splitext(path)[1].lstrip(".") or "mp3", user)
 		return
 	handle, partial = tempfile.mkstemp(dir=_directory(), prefix=".call-recording-", suffix=".partial")
 	os.close(handle)
 	try:
-		_add_file(archive, call, partial, _download(call, partial))
+		_add_file(archive, call, partial, _download(call, partial), user)
 	finally:
 		os.remove(partial)
 
@@ -126,9 +126,9 @@ def _download(call, path: str) -> str:
 		writer.close()
 
 
-def _add_file(archive: zipfile.ZipFile, call, path: str, extension: str) -> None:
+def _add_file(archive: zipfile.ZipFile, call, path: str, extension: str, user: str) -> None:
 	started = get_datetime(call.started_at or now_datetime())
-	entry = zipfile.ZipInfo(files.recording_file_name(call, extension), started.timetuple()[:6])
+	entry = zipfile.ZipInfo(files.recording_file_name(call, extension, user), started.timetuple()[:6])
 	# Known up front, the size decides whether the entry needs Zip64 (over 2 GiB).
 	entry.file_size = os.path.getsize(path)
 	with open(path, "rb") as source, archive.open(entry, "w") as target:

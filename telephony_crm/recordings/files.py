@@ -13,6 +13,8 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime
 
+from telephony_crm.masking import masks_numbers
+
 FOLDER = "Home/Telephony Recordings"
 
 # The first bytes of each audio format a PBX writes, with the extension and type it is served as.
@@ -59,9 +61,12 @@ def checked_extension(writer, expected_size: int | None) -> str:
 	return extension
 
 
-def recording_file_name(call, extension: str) -> str:
-	"""`<call name>_<external number>_<YYYY-MM-DD_HH-MM>.<ext>`, safe on every file system."""
+def recording_file_name(call, extension: str, user: str | None = None) -> str:
+	"""`<call name>_<external number>_<YYYY-MM-DD_HH-MM>.<ext>`, safe on every file system; without
+	the number for `user` (the session's) when their numbers are masked."""
 	started = get_datetime(call.started_at).strftime("%Y-%m-%d_%H-%M") if call.started_at else "undated"
+	if masks_numbers(user):
+		return f"{call.name}_{started}.{extension}"
 	number = re.sub(r"[^0-9A-Za-z]", "", call.external_number or call.caller_number or "") or "unknown"
 	return f"{call.name}_{number}_{started}.{extension}"
 

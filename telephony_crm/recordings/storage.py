@@ -5,7 +5,7 @@ say how large it is until it is fetched)."""
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import fmt_money, formatdate, getdate
 
 from telephony_crm.calls.engine import CALL_DOCTYPE
 from telephony_crm.recordings.removal import remove_recordings_before
@@ -15,7 +15,6 @@ DELETE_JOB = "telephony_crm.recordings.storage.delete_older_than"
 # Sent to the user who asked for a deletion when it has ended.
 DELETED_EVENT = "telephony_recordings_deleted"
 COUNTS = ("on_site_count", "on_site_bytes", "at_provider_count")
-_UNITS = ("B", "KB", "MB", "GB", "TB")
 
 
 def storage_report() -> dict:
@@ -78,7 +77,7 @@ def delete_older_than(before_date, user: str) -> None:
 
 	removal = remove_recordings_before(before_date, progress)
 	subject = _("Deleted {0} recordings older than {1} ({2})").format(
-		removal.recordings, before_date, human_size(removal.bytes)
+		removal.recordings, formatdate(before_date), human_size(removal.bytes)
 	)
 	subject = audit(subject, user, removal.failed)
 	frappe.db.commit()
@@ -102,8 +101,10 @@ def audit(subject: str, user: str, failed: int = 0) -> str:
 
 
 def human_size(size: int) -> str:
+	"""1536 -> "1.5 KB", in the reader's language and the site's number format ("1,5 КБ")."""
+	units = (_("B"), _("KB"), _("MB"), _("GB"), _("TB"))
 	value, unit = float(size or 0), 0
-	while value >= 1024 and unit < len(_UNITS) - 1:
+	while value >= 1024 and unit < len(units) - 1:
 		value /= 1024
 		unit += 1
-	return f"{value:.0f} {_UNITS[unit]}" if unit == 0 else f"{value:.1f} {_UNITS[unit]}"
+	return f"{fmt_money(value, precision=0 if unit == 0 else 1)} {units[unit]}"

@@ -7,7 +7,7 @@ from unittest.mock import MagicMock, patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, cint, now_datetime, today
+from frappe.utils import add_days, cint, fmt_money, formatdate, now_datetime, today
 
 from telephony_crm.api import recording_storage as api
 from telephony_crm.providers.generic_webhook.control import SIGNATURE_HEADER, sign
@@ -121,6 +121,17 @@ class TestReport(StorageCase):
 		self.assertGreaterEqual(report["total"]["on_site_bytes"], mine["on_site_bytes"])
 
 
+class TestSizes(FrappeTestCase):
+	def test_a_size_is_written_in_the_readers_language_and_number_format(self):
+		language = frappe.local.lang
+		frappe.local.lang = "ru"
+		try:
+			self.assertEqual(storage.human_size(1536), f"{fmt_money(1.5, precision=1)} КБ")
+			self.assertEqual(storage.human_size(512), f"{fmt_money(512, precision=0)} Б")
+		finally:
+			frappe.local.lang = language
+
+
 class TestDeletion(StorageCase):
 	def test_preview_then_delete_older_than(self):
 		old_on_site = self.recorded_call(datetime(2010, 5, 1))
@@ -144,7 +155,12 @@ class TestDeletion(StorageCase):
 		self.assertEqual(storage.preview_deletion("2011-01-01")["recordings"], 0)
 
 		self.assertEqual(
-			len(self.activity_since(started, "Deleted 2 recordings older than 2011-01-01 (%)")), 1
+			len(
+				self.activity_since(
+					started, f"Deleted 2 recordings older than {formatdate('2011-01-01')} (%)"
+				)
+			),
+			1,
 		)
 		events = [c.args[0] for c in publish.call_args_list]
 		self.assertIn("progress", events)

@@ -2,6 +2,7 @@
 extension, or no preference."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -11,6 +12,7 @@ from telephony_crm.availability.status import AVAILABLE, AWAY
 from telephony_crm.calls.events import CallStatus, EventType
 from telephony_crm.calls.intake import commit_event
 from telephony_crm.calls.times import site_now
+from telephony_crm.routing.forwarding import DEFAULT_DIAL_TIMEOUT, MAX_DIAL_TIMEOUT
 from telephony_crm.routing.route import ERROR_HEADER, TOKEN_HEADER
 from telephony_crm.tests.client import request
 from telephony_crm.tests.factories import (
@@ -75,7 +77,10 @@ class RoutingCase(FrappeTestCase):
 	def assertNoPreference(self, number, reason, **kwargs):
 		response = self.ask(number, **kwargs)
 		self.assertEqual(response.status_code, 200)
-		self.assertEqual(response.json, {"extension": None, "reason": reason})
+		self.assertEqual(
+			response.json,
+			{"extension": None, "reason": reason, "timeout": DEFAULT_DIAL_TIMEOUT, "forward": None},
+		)
 		text = self.ask(number, format="text", **kwargs)
 		self.assertEqual((text.status_code, text.get_data(as_text=True)), (200, ""))
 
@@ -84,7 +89,15 @@ class TestRouting(RoutingCase):
 	def test_the_account_managers_extension_in_json(self):
 		response = self.ask(self.number)
 		self.assertEqual(response.status_code, 200)
-		self.assertEqual(response.json, {"extension": "201", "reason": "account_manager"})
+		self.assertEqual(
+			response.json,
+			{
+				"extension": "201",
+				"reason": "account_manager",
+				"timeout": DEFAULT_DIAL_TIMEOUT,
+				"forward": None,
+			},
+		)
 
 	def test_plain_text_for_dialplans(self):
 		response = self.ask(self.number, format="text")
@@ -119,7 +132,8 @@ class TestRouting(RoutingCase):
 					**fields,
 				)
 			)
-		self.assertEqual(self.ask(number).json, {"extension": "202", "reason": "last_talked"})
+		self.assertEqual(self.ask(number).json["extension"], "202")
+		self.assertEqual(self.ask(number).json["reason"], "last_talked")
 		with telephony_settings(last_talker_window_hours=1):
 			self.assertNoPreference(number, "no_responsible")
 
@@ -151,6 +165,89 @@ class TestRouting(RoutingCase):
 		self.assertNoPreference(unique_mobile(), "no_responsible")
 		self.assertNoPreference("anonymous", "no_responsible")
 		self.assertNoPreference(None, "no_responsible")
+
+
+class TestForwardOnNoAnswer(RoutingCase):
+	"""The provider's Forward Number and Dial Timeout travel with every answer."""
+
+	FORWARD = "+74951234567"
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.provider.reload()
+		cls.provider.update({"forward_number": "8 (495) 123-45-67", "dial_timeout": 25})
+		cls.provider.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	def test_the_forward_number_is_saved_in_e164(self):
+		self.assertEqual(
+			frappe.db.get_value("Telephony Provider Settings", self.provider.name, "forward_number"),
+			self.FORWARD,
+		)
+
+	def test_a_new_provider_rings_for_the_default_timeout_and_forwards_nowhere(self):
+		provider = make_provider()
+		self.assertEqual((provider.dial_timeout, provider.forward_number), (DEFAULT_DIAL_TIMEOUT, None))
+
+	def test_a_number_nobody_can_dial_is_refused(self):
+		for number in ("123", "+7 495 12", "12345678901234567"):
+			with (
+				self.subTest(number=number),
+				self.assertRaisesRegex(frappe.ValidationError, "not a phone number"),
+			):
+				make_provider(forward_number=number)
+
+	def test_a_timeout_out_of_bounds_is_refused(self):
+		for timeout in (0, 4, MAX_DIAL_TIMEOUT + 1):
+			with (
+				self.subTest(timeout=timeout),
+				self.assertRaisesRegex(frappe.ValidationError, "between 5 and 300"),
+			):
+				make_provider(dial_timeout=timeout)
+
+	def test_no_preference_names_the_forward_number(self):
+		self.assertEqual(
+			self.ask(unique_mobile()).json,
+			{"extension": None, "reason": "no_responsible", "timeout": 25, "forward": self.FORWARD},
+		)
+
+	def test_an_extension_is_answered_without_the_forward_number(self):
+		self.assertEqual(
+			self.ask(self.number).json,
+			{"extension": "201", "reason": "account_manager", "timeout": 25, "forward": None},
+		)
+
+	def test_plain_text_for_dialplans(self):
+		for number, want, answer in (
+			(self.number, None, "201"),
+			(self.number, "timeout", "201,25"),
+			(unique_mobile(), None, f"forward={self.FORWARD}"),
+			(unique_mobile(), "timeout", f"forward={self.FORWARD},25"),
+		):
+			query = {"format": "text", **({"want": want} if want else {})}
+			with self.subTest(want=want, answer=answer):
+				response = self.ask(number, **query)
+				self.assertEqual((response.status_code, response.get_data(as_text=True)), (200, answer))
+
+	def test_when_the_app_fails_the_call_is_forwarded(self):
+		with patch("telephony_crm.routing.route.responsible_for", side_effect=RuntimeError("index broke")):
+			response = self.ask(self.number)
+		self.assertEqual(
+			response.json, {"extension": None, "reason": "error", "timeout": 25, "forward": self.FORWARD}
+		)
+
+	def test_no_preference_without_a_forward_number_is_empty_text_with_the_timeout(self):
+		other = make_provider(dial_timeout=40)
+		frappe.db.commit()
+		response = self.ask(
+			unique_mobile(),
+			provider=other.name,
+			token=other.get_password("webhook_secret"),
+			format="text",
+			want="timeout",
+		)
+		self.assertEqual(response.get_data(as_text=True), ",40")
 
 
 class TestRoutingRefusals(RoutingCase):

@@ -1,8 +1,10 @@
 """The AMI connector: one long-lived session per enabled Asterisk provider, feeding the call engine.
 
-Each session logs in, reconciles the calls that were live while it was away (CoreShowChannels), then maps
-every event into call events, one transaction each. When the PBX restarts or the network drops, it
-reconnects with growing delays; its state goes to the log and to the provider record's Connector Status.
+Each session logs in, reads which lines have a registered phone (PJSIPShowContacts), reconciles the calls
+that were live while it was away (CoreShowChannels), then maps every event into call events, one
+transaction each, and the lines' ContactStatus and PeerStatus into their registration. When the PBX
+restarts or the network drops, it reconnects with growing delays; its state goes to the log and to the
+provider record's Connector Status.
 
 The event loop never waits on the database: each provider's database work runs, in order, on a thread of
 its own (a SiteWorker), so a call waiting for its lock holds up no other provider's events or pings.
@@ -17,16 +19,31 @@ import logging
 import time
 
 import frappe
+from frappe import _, _lt
+from frappe.utils import format_datetime
 
 from telephony_crm.calls.events import CallEvent, CallStatus, EventType
 from telephony_crm.calls.intake import call_lock, commit_event
 from telephony_crm.calls.times import from_unix_seconds, site_now
 from telephony_crm.calls.validation import clean_text
+from telephony_crm.lines.registration import UNREGISTERED, LineState, set_line_state, set_provider_line_states
 from telephony_crm.providers import SETTINGS_DOCTYPE
 from telephony_crm.providers.asterisk.channels import ChannelTemplate
 from telephony_crm.providers.asterisk.mapper import CallMapper, MapperConfig
-from telephony_crm.providers.asterisk.protocol import AmiClient, AmiError, AmiLoginError, Message
+from telephony_crm.providers.asterisk.protocol import (
+	AmiActionError,
+	AmiClient,
+	AmiError,
+	AmiLoginError,
+	Message,
+)
 from telephony_crm.providers.asterisk.provider import AsteriskAmiProvider
+from telephony_crm.providers.asterisk.registration import (
+	CONTACTS_ACTION,
+	NO_CONTACTS,
+	REGISTRATION_EVENTS,
+	RegistrationTracker,
+)
 from telephony_crm.providers.asterisk.settings import AmiSettings
 from telephony_crm.providers.asterisk.site_worker import SiteWorker
 
@@ -36,8 +53,16 @@ SETTINGS_CHECK_SECONDS = 30
 # Time for a connector that saw a whole call to record its end before one that saw part of it does.
 PARTIAL_END_DELAY_SECONDS = 5
 OPEN_STATUSES = (CallStatus.RINGING.value, CallStatus.IN_PROGRESS.value)
+# Told to each new session at login, untimed whatever manager.conf says.
+LOGIN_EVENT = "FullyBooted"
 
 logger = logging.getLogger("telephony_crm.asterisk")
+
+# The connector's states as the provider record shows them (logged in English).
+CONNECTED = _lt("connected")
+LOGIN_FAILED = _lt("login failed: {0}")
+DISCONNECTED = _lt("disconnected: {0}")
+RESTARTED = _lt("restarted {0} after error: {1}")
 
 
 def run_connector() -> None:
@@ -95,9 +120,7 @@ class Supervisor:
 		# Only the supervisor cancels connectors, and it forgets them when it does: this one raised.
 		error = task.exception()
 		logger.error("AMI %s: connector stopped by an error; starting it again", provider, exc_info=error)
-		note = f"restarted {site_now():%Y-%m-%d %H:%M:%S} after error: {type(error).__name__}: {error}"
-		await self.site.run(write_status, provider, note)
-		return note
+		return await self.site.run(write_restart, provider, f"{type(error).__name__}: {error}")
 
 	async def close(self) -> None:
 		tasks = [task for _settings, task in self.running.values()]
@@ -130,6 +153,7 @@ class AsteriskConnector:
 		self.mapper = CallMapper(
 			MapperConfig(settings.provider, channels, settings.recording_url_template), from_unix_seconds
 		)
+		self.registrations = RegistrationTracker(from_unix_seconds)
 		self.site = SiteWorker(f"ami-{settings.provider}")
 		self.client: AmiClient | None = None
 		self.extensions_read_at = 0.0
@@ -157,9 +181,9 @@ class AsteriskConnector:
 			try:
 				await self.follow()
 			except AmiLoginError as error:
-				await self.report(f"login failed: {error}", logging.ERROR)
+				await self.report(LOGIN_FAILED, logging.ERROR, error)
 			except AmiError as error:
-				await self.report(f"disconnected: {error}", logging.WARNING)
+				await self.report(DISCONNECTED, logging.WARNING, error)
 			except Exception:
 				# The site's side failed (its database, say): start the session again rather than stop.
 				logger.exception("AMI %s: session failed", self.label)
@@ -178,7 +202,8 @@ class AsteriskConnector:
 		keepalive = None
 		try:
 			await self.client.login(self.settings.username, self.settings.secret)
-			await self.report("connected", logging.INFO)
+			await self.report(CONNECTED, logging.INFO)
+			await self.read_registrations()
 			await self.reconcile()
 			keepalive = asyncio.create_task(self.keep_alive())
 			while True:
@@ -195,7 +220,41 @@ class AsteriskConnector:
 		for event in self.mapper.reconcile(live_channels, open_calls, time.time()):
 			await self.record(event, end_if_open)
 
+	async def read_registrations(self) -> None:
+		"""Every line's registration now: the lines with a PJSIP contact, and the others Unregistered. A PBX
+		without chan_pjsip leaves them as they were (its PeerStatus events tell them)."""
+		try:
+			contacts = await self.client.list_action(CONTACTS_ACTION)
+		except AmiActionError as error:
+			if str(error).strip() != NO_CONTACTS:
+				logger.info("AMI %s: no PJSIP contacts to read (%s)", self.label, error)
+				return
+			contacts = []
+		except AmiError as error:
+			# Unanswered: the lines wait for their next events; a lost connection shows at the next read.
+			logger.warning("AMI %s: %s not answered (%s)", self.label, CONTACTS_ACTION, error)
+			return
+		states = self.registrations.start(contacts)
+		try:
+			await self.site.run(
+				set_provider_line_states, self.settings.provider, states, LineState(UNREGISTERED)
+			)
+		except Exception:
+			logger.exception("AMI %s: line registrations not recorded", self.label)
+
+	async def note_registration(self, message: Message) -> None:
+		"""A line's phone registered, went away or stopped answering; never in the way of the calls."""
+		try:
+			change = self.registrations.feed(message, time.time())
+			if change and not await self.site.run(set_line_state, self.settings.provider, *change):
+				logger.debug("AMI %s: %s is no line of the provider", self.label, change[0])
+		except Exception:
+			logger.exception("AMI %s: %s event not recorded", self.label, message.get("Event"))
+
 	async def handle(self, message: Message) -> None:
+		if message.get("Event") in REGISTRATION_EVENTS:
+			await self.note_registration(message)
+			return
 		if time.monotonic() - self.extensions_read_at > self.extensions_every:
 			await self.refresh_extensions()
 		self.warn_if_untimed(message)
@@ -213,7 +272,7 @@ class AsteriskConnector:
 	def warn_if_untimed(self, message: Message) -> None:
 		"""Without the PBX's timestamps the mapper takes this connector's clock: a standby connector then
 		reports every event at another time, and the call's history gets each twice."""
-		if "Timestamp" not in message and not self.warned_untimed:
+		if "Timestamp" not in message and message.get("Event") != LOGIN_EVENT and not self.warned_untimed:
 			self.warned_untimed = True
 			logger.warning(
 				"AMI %s: events carry no Timestamp; set timestampevents = yes in manager.conf", self.label
@@ -251,11 +310,11 @@ class AsteriskConnector:
 		self.late_ends.add(task)
 		task.add_done_callback(self.late_ends.discard)
 
-	async def report(self, state: str, level: int) -> None:
-		"""Log the connection's state and show it on the provider record, with the last restart if any."""
-		logger.log(level, "AMI %s: %s", self.label, state)
-		shown = f"{state}; {self.restart_note}" if self.restart_note else state
-		await self.site.run(write_status, self.settings.provider, shown)
+	async def report(self, state, level: int, *details) -> None:
+		"""Log the connection's state (one of the lazy messages above, filled with `details`) and show it on
+		the provider record, with the last restart if any."""
+		logger.log(level, "AMI %s: %s", self.label, state.msg.format(*details))
+		await self.site.run(write_state, self.settings.provider, state, details, self.restart_note)
 
 
 # Database work, run on a SiteWorker's thread.
@@ -294,7 +353,25 @@ def end_if_open(event: CallEvent) -> None:
 			commit_event(event)
 
 
+def write_state(provider: str, state, details: tuple, restart_note: str | None) -> None:
+	shown = _in_site_language(state).format(*details)
+	write_status(provider, f"{shown}; {restart_note}" if restart_note else shown)
+
+
+def write_restart(provider: str, error: str) -> str:
+	"""Show that the provider's connector was restarted after `error`; returns the note, which its
+	successor goes on showing with its own states."""
+	note = _in_site_language(RESTARTED).format(format_datetime(site_now()), error)
+	write_status(provider, note)
+	return note
+
+
 def write_status(provider: str, state: str) -> None:
 	# The state may quote the PBX (a login refusal's message): stored as plain text.
-	status = f"{site_now():%Y-%m-%d %H:%M:%S} {clean_text(state, 1000)}"
+	status = f"{format_datetime(site_now())} {clean_text(state, 1000)}"
 	frappe.db.set_value(SETTINGS_DOCTYPE, provider, "ami_status", status, update_modified=False)
+
+
+def _in_site_language(message) -> str:
+	"""The connector has no user: its states are written in the site's language."""
+	return _(message.msg, frappe.db.get_single_value("System Settings", "language") or "en")

@@ -13,9 +13,9 @@ logger = logging.getLogger("telephony_crm.asterisk")
 BANNER_PREFIX = "Asterisk Call Manager/"
 FRAME_END = b"\r\n\r\n"
 MAX_FRAME_BYTES = 1 << 20
-# The event classes the call mapping needs: channels and dials, queues, and `dialplan` for the VarSet
-# that names the MixMonitor file.
-EVENT_CLASSES = "call,agent,dialplan"
+# The event classes the connector needs: channels and dials, queues, `dialplan` for the VarSet that names
+# the MixMonitor file, and `system` for the lines' registrations (ContactStatus, PeerStatus).
+EVENT_CLASSES = "call,agent,dialplan,system"
 
 Message = dict[str, str]
 

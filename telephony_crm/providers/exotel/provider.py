@@ -99,8 +99,9 @@ class ExotelProvider(TelephonyProvider):
 	def webhook_reply(self, request: Request, results) -> Response | None:
 		if request.args.get("exotel") != DIAL_WHOM:
 			return None
-		# The number alone; nothing, and Exotel goes on with the flow's own numbers.
-		return Response(self.route.extension or "", mimetype="text/plain")
+		# The number alone: the agent's, else the provider's Forward Number; nothing, and Exotel goes on
+		# with the flow's own numbers.
+		return Response(self.route.extension or self.route.forward or "", mimetype="text/plain")
 
 	def originate(self, request: OriginateRequest) -> None:
 		self.api.request(

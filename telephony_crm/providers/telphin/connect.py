@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import format_datetime, now_datetime
 
 from telephony_crm.providers.base import ProviderCommandError
 from telephony_crm.providers.telphin.client import TelphinClient, TelphinSettings, api_origin, read_json
@@ -40,7 +40,7 @@ class Report:
 	def text(self, title: str) -> str:
 		seen = ", ".join(f"{count} {kind}" for kind, count in self.extensions.items()) or _("none")
 		lines = [
-			f"{title} ({now_datetime().strftime('%Y-%m-%d %H:%M:%S')})",
+			f"{title} ({format_datetime(now_datetime())})",
 			_("Extensions: {0}").format(seen),
 			_("Subscriptions made: {0}, already in place: {1}, removed: {2}").format(
 				self.made, self.kept, self.removed

@@ -2,9 +2,11 @@
 hung up through the Calls API, recordings through the Recordings API.
 
 An inbound call to the Twilio number rings every enabled line of the provider at once (a SIP endpoint
-on the account's SIP domain, or a Twilio Client identity), each leg reporting its progress; an agent's
-endpoint dialling out through Twilio dials the number. Every URL Twilio calls back is the app's webhook
-URL with what the request concerns added (events), so that no state is kept between requests.
+on the account's SIP domain, or a Twilio Client identity), each leg reporting its progress; when no line
+picks it up (or there is none), it goes on to the provider's Forward Number, if any, for its dial
+timeout. An agent's endpoint dialling out through Twilio dials the number. Every URL Twilio calls back
+is the app's webhook URL with what the request concerns added (events), so that no state is kept
+between requests.
 """
 
 from urllib.parse import urlencode
@@ -22,8 +24,12 @@ from telephony_crm.providers.twilio import twiml
 from telephony_crm.providers.twilio.api import TwilioApi
 from telephony_crm.providers.twilio.events import agent_extension, call_events
 from telephony_crm.providers.twilio.signing import is_signed
+from telephony_crm.routing.forwarding import dial_timeout
 
 RING_SECONDS = 30
+# How an inbound <Dial> of the lines ended when the call goes on to the Forward Number (not when the
+# caller hung up: `canceled`, nor when a line answered).
+NOT_PICKED_UP = ("no-answer", "busy", "failed")
 
 
 class TwilioProvider(TelephonyProvider):
@@ -92,8 +98,11 @@ class TwilioProvider(TelephonyProvider):
 				verbs = (self._dial([(form.get("To"), agent)], "out", sid),)
 			elif lines := self.lines():
 				verbs = (self._dial([(self.endpoint(line), line) for line in lines], "in", sid),)
+			else:
+				verbs = self._forward()
 		elif kind == "dial":
-			verbs = (twiml.hangup(),)
+			unanswered = request.args.get("dir") == "in" and form.get("DialCallStatus") in NOT_PICKED_UP
+			verbs = (unanswered and self._forward()) or (twiml.hangup(),)
 		return Response(twiml.response(*verbs), mimetype="text/xml")
 
 	def originate(self, request: OriginateRequest) -> None:
@@ -152,6 +161,12 @@ class TwilioProvider(TelephonyProvider):
 			**({"ext": extension} if extension else {}),
 		}
 		return f"{self.settings.webhook_url}&{urlencode(params)}"
+
+	def _forward(self) -> tuple[str, ...]:
+		"""<Dial> the provider's Forward Number for its dial timeout; nothing without one. The call is
+		recorded as missed by the app's lines already: the forwarded leg reports nothing."""
+		forward = self.settings.forward_number
+		return (twiml.dial([twiml.number(forward)], None, dial_timeout(self.settings)),) if forward else ()
 
 	def _dial(self, legs: list[tuple[str, str]], direction: str, call_id: str) -> str:
 		"""<Dial> each (address, extension): its leg reports as that extension (the line it rings, or the

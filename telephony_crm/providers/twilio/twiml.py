@@ -12,13 +12,15 @@ def response(*verbs: str) -> str:
 
 def dial(
 	nouns: list[str],
-	action: str,
+	action: str | None,
 	timeout: int,
 	caller_id: str | None = None,
 	recording_callback: str | None = None,
 ) -> str:
-	"""<Dial> the nouns at once; recorded from the answer when `recording_callback` is given."""
-	attributes = {"action": action, "timeout": str(timeout)}
+	"""<Dial> the nouns at once; recorded from the answer when `recording_callback` is given. Without an
+	`action`, Twilio goes on with the next verb when the dial ends (none: the call ends)."""
+	attributes = {"action": action} if action else {}
+	attributes["timeout"] = str(timeout)
 	if caller_id:
 		attributes["callerId"] = caller_id
 	if recording_callback:
@@ -35,6 +37,11 @@ def endpoint(address: str, status_callback: str) -> str:
 	if address.startswith("client:"):
 		return f"<Client{_attributes(callback)}>{escape(address.removeprefix('client:'))}</Client>"
 	return f"<Number{_attributes(callback)}>{escape(address)}</Number>"
+
+
+def number(phone: str) -> str:
+	"""A phone number dialled without reports of its own."""
+	return f"<Number>{escape(phone)}</Number>"
 
 
 def hangup() -> str:

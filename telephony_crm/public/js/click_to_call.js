@@ -7,6 +7,18 @@ frappe.provide("frappe.phone_call");
 
 frappe.phone_call.handler = (number, frm) => place_call(number, frm);
 
+frappe.provide("telephony_crm");
+
+// The masked copies of a call's numbers (Telephony Settings → Number Masking): their call button
+// dials the number beside them by reference, the server reading it from the call.
+const MASKED_NUMBER_FIELDS = {
+	"Telephony Call Log": [
+		"external_number_display",
+		"caller_number_display",
+		"called_number_display",
+	],
+};
+
 // Standard phone fields not marked as phones in their doctypes.
 const UNMARKED_PHONE_FIELDS = {
 	Customer: ["mobile_no"],
@@ -23,24 +35,45 @@ function place_call(number, frm) {
 		message: __("Calling {0}…", [frappe.utils.escape_html(number)]),
 		indicator: "blue",
 	});
+	if (frappe.telephony_softphone) {
+		// A browser line dials from the desk itself, the number through the server's dialling rules.
+		return frappe.telephony_softphone.call(number, reference);
+	}
 	return frappe
 		.xcall("telephony_crm.api.calls.place_call", { number, ...reference })
-		.then((result) => {
-			if (result.status === "Failed") {
-				frappe.msgprint({
-					title: __("The call could not be placed"),
-					message: frappe.utils.escape_html(result.error),
-					indicator: "red",
-				});
-			}
+		.then(tell_if_failed);
+}
+
+/** Call the number in `fieldname` of a saved record: the server reads it (masked users never get
+ * it) and has the PBX ring the user's line. */
+telephony_crm.call_record = (doctype, name, fieldname) => {
+	frappe.show_alert({ message: __("Calling…"), indicator: "blue" });
+	return frappe
+		.xcall("telephony_crm.api.calls.place_call_from_record", { doctype, name, fieldname })
+		.then(tell_if_failed);
+};
+
+/** A call the PBX refused (the server's answer, not an error of the request) is told as a message. */
+function tell_if_failed(result) {
+	if (result.status === "Failed") {
+		frappe.msgprint({
+			title: __("The call could not be placed"),
+			message: frappe.utils.escape_html(result.error),
+			indicator: "red",
 		});
+	}
+}
+
+function is_masked_copy(df) {
+	return Boolean(MASKED_NUMBER_FIELDS[df.parent]?.includes(df.fieldname));
 }
 
 function is_phone_field(df) {
 	return (
 		df.fieldtype === "Phone" ||
 		df.options === "Phone" ||
-		UNMARKED_PHONE_FIELDS[df.parent]?.includes(df.fieldname)
+		UNMARKED_PHONE_FIELDS[df.parent]?.includes(df.fieldname) ||
+		is_masked_copy(df)
 	);
 }
 
@@ -57,7 +90,12 @@ function add_call_button(control, $container) {
 		.on("click", (event) => {
 			event.preventDefault();
 			event.stopPropagation();
-			place_call(control.get_value(), control.frm);
+			const frm = control.frm;
+			if (is_masked_copy(control.df) && frm?.doc && !frm.is_new()) {
+				telephony_crm.call_record(frm.doctype, frm.docname, control.df.fieldname);
+			} else {
+				place_call(control.get_value(), frm);
+			}
 		});
 }
 

@@ -17,8 +17,9 @@ CHROMIUM_ARGS = [
 DESK_TIMEOUT_MS = 30_000
 
 
-def launch_chromium():
-	"""(playwright, browser). Raises, so the tests fail rather than skip, when either is missing."""
+def launch_chromium(extra_args: tuple[str, ...] = ()):
+	"""(playwright, browser), Chromium started with CHROMIUM_ARGS and `extra_args`. Raises, so the tests
+	fail rather than skip, when either is missing."""
 	try:
 		from playwright.sync_api import sync_playwright
 	except ImportError:
@@ -30,7 +31,9 @@ def launch_chromium():
 		raise RuntimeError(f"The browser tests need Chromium at {CHROMIUM}: apt-get install -y chromium")
 	playwright = sync_playwright().start()
 	try:
-		return playwright, playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+		return playwright, playwright.chromium.launch(
+			executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
+		)
 	except BaseException:
 		playwright.stop()
 		raise

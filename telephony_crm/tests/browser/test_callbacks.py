@@ -1,4 +1,5 @@
-"""Call-backs at the desk: the popup's call-back line, and calling back from the ToDo."""
+"""Call-backs at the desk: the popup's call-back line, and calling back from the ToDo (a masked user too,
+by reference to it)."""
 
 import frappe
 
@@ -7,6 +8,7 @@ from telephony_crm.callbacks.sync import sync_callback
 from telephony_crm.tests.browser.case import BrowserCase
 from telephony_crm.tests.browser.desk import go_to_desk
 from telephony_crm.tests.browser.fixtures import make_desk_user, make_known_customer
+from telephony_crm.tests.test_masking import masking
 
 CALL = "Telephony Call Log"
 
@@ -26,6 +28,8 @@ class TestCallbacksAtTheDesk(BrowserCase):
 		cls.customers.append(cls.customer)
 
 	def tearDown(self):
+		# Each test looks for its own commands to the PBX.
+		self.stub.commands.clear()
 		frappe.db.rollback()
 		for todo in frappe.get_all("ToDo", {NUMBER_FIELD: self.customer.number}, pluck="name"):
 			frappe.delete_doc("ToDo", todo, ignore_permissions=True, force=True)
@@ -68,3 +72,36 @@ class TestCallbacksAtTheDesk(BrowserCase):
 		)
 		self.assertIn(("ToDo", todo, "Placed From"), [tuple(link) for link in links])
 		self.post_event(event="ended", call_id=originate["json"]["call_id"])
+
+	def test_a_masked_user_calls_back_without_the_number(self):
+		with masking(roles=("Telephony Agent",)):
+			missed = self.miss()
+			todo = frappe.db.get_value("ToDo", {"telephony_call": missed}, "name")
+			page = self.open_desk(self.manager)
+			go_to_desk(page, f"/app/todo/{todo}")
+			page.get_by_role("button", name="Call back").click()
+			originate = self.wait_for(
+				lambda: self.command("originate"), message="no originate reached the PBX"
+			)
+			self.assertIn(self.customer.number[-7:], originate["json"]["number"])
+			form = page.locator(".form-layout")
+			self.assertIn("Missed Calls", form.inner_text())
+			self.assertNotIn("Call-back Number", form.inner_text())
+			self.assertNotIn(self.customer.number[-7:], page.content())
+			self.screenshot(page.locator(".page-head"), "callback-2-masked-todo")
+		self.post_event(event="ended", call_id=originate["json"]["call_id"])
+
+	def test_a_masked_user_opens_their_call_backs_from_the_workspace(self):
+		with masking(roles=("Telephony Agent",)):
+			missed = self.miss()
+			todo = frappe.db.get_value("ToDo", {"telephony_call": missed}, "name")
+			page = self.open_desk(self.manager)
+			go_to_desk(page, "/app/telephony")
+			shortcut = page.locator('.shortcut-widget-box[aria-label="My Missed Call-backs"]')
+			shortcut.get_by_text("1 Open").wait_for()
+			shortcut.click()
+			page.locator(f'.list-row-container [data-name="{todo}"]').first.wait_for()
+			self.assertFalse(page.get_by_text("Numbers are masked").is_visible())
+			self.screenshot(
+				page.locator('[id="page-List/ToDo/List"] .layout-main-section'), "callback-3-masked-list"
+			)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from telephony_crm.providers.asterisk.protocol import FRAME_END, format_frame
+from telephony_crm.providers.asterisk.registration import CONTACTS_ACTION, NO_CONTACTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REDACTED = "********"
@@ -29,7 +30,8 @@ def save_transcript(name: str, transcript: dict) -> None:
 
 
 def _lines(raw: bytes) -> list[str]:
-	return raw.decode("utf-8", errors="replace").split("\r\n")
+	# Some answers end a value with a bare LF of their own (`Message: No Contacts found\n`).
+	return [line.rstrip("\n") for line in raw.decode("utf-8", errors="replace").split("\r\n")]
 
 
 def headers(lines: list[str]) -> dict:
@@ -44,6 +46,12 @@ def headers(lines: list[str]) -> dict:
 def frame_headers(raw: bytes) -> dict:
 	"""The headers of one raw frame, FRAME_END included."""
 	return headers(_lines(raw[: -len(FRAME_END)]))
+
+
+def is_connector_session(session: dict) -> bool:
+	"""A connector's session (following events), not the provider's short command sessions."""
+	login = headers(session["frames"][0]["lines"]) if session["frames"] else {}
+	return login.get("Events") not in (None, "off")
 
 
 def _is_noise(message: dict) -> bool:
@@ -135,8 +143,9 @@ class ReplayAmiServer:
 
 	PBX frames go out in the recorded order; where the client spoke in the recording the server waits for
 	the same action and answers with the client's ActionID. Actions the recording does not have (a
-	connector's CoreShowChannels or Ping) get a plain answer. Once every session is used, connections are
-	refused, as by a PBX that is down, until more are added.
+	connector's CoreShowChannels, PJSIPShowContacts or Ping) get a plain answer (no live channel, no
+	registered contact, Pong). Once every session is used, connections are refused, as by a PBX that is
+	down, until more are added.
 	"""
 
 	def __init__(self, sessions: list[ReplaySession]):
@@ -232,6 +241,8 @@ class _Player:
 		action_id = action.get("ActionID", "")
 		if action.get("Action", "").lower() == "ping" and not self.session.answer_pings:
 			return []
+		if action.get("Action", "").lower() == CONTACTS_ACTION.lower():
+			return [{"Response": "Error", "ActionID": action_id, "Message": NO_CONTACTS}]
 		if action.get("Action", "").lower() != "coreshowchannels":
 			return [{"Response": "Success", "ActionID": action_id, "Ping": "Pong"}]
 		channels = [

@@ -433,7 +433,7 @@ class TestSupervisor(FrappeTestCase):
 			)
 		self.assertEqual(call.status, "Completed")
 		self.assertRegex(
-			status, r" connected; restarted [-\d]+ [:\d]+ after error: RuntimeError: database gone$"
+			status, r" connected; restarted \S+ [:\d]+ after error: RuntimeError: database gone$"
 		)
 		death = next(r for r in logs.records if "stopped by an error" in r.getMessage())
 		self.assertEqual(str(death.exc_info[1]), "database gone")  # logged with its traceback

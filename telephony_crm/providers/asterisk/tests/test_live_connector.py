@@ -20,7 +20,12 @@ from telephony_crm.providers import get_provider
 from telephony_crm.providers.asterisk.mapper import LOST_CALL
 from telephony_crm.providers.asterisk.protocol import AmiClient
 from telephony_crm.providers.asterisk.tests import scenarios
-from telephony_crm.providers.asterisk.tests.ami_server import RecordingProxy, headers, save_transcript
+from telephony_crm.providers.asterisk.tests.ami_server import (
+	RecordingProxy,
+	headers,
+	is_connector_session,
+	save_transcript,
+)
 from telephony_crm.providers.asterisk.tests.live import RECORD, SKIP_REASON, live_ami
 from telephony_crm.providers.asterisk.tests.site import (
 	ConnectorThread,
@@ -86,7 +91,7 @@ class TestLiveConnector(FrappeTestCase):
 
 	def record(self, name: str, call_id: str | None) -> None:
 		if RECORD:
-			sessions = [s for s in self.proxy.server.sessions if _is_connector(s)]
+			sessions = [s for s in self.proxy.server.sessions if is_connector_session(s)]
 			save_transcript(name, {"scenario": name, "call_id": call_id, "sessions": sessions})
 
 	def test_a_connection_dropped_mid_call(self):
@@ -310,9 +315,3 @@ async def _originate(fields: dict) -> None:
 		await client.action("Originate", {**fields, "Async": "true"})
 	finally:
 		await client.close()
-
-
-def _is_connector(session: dict) -> bool:
-	"""The connector's sessions (following events), not the provider's short command sessions."""
-	login = headers(session["frames"][0]["lines"]) if session["frames"] else {}
-	return login.get("Events") not in (None, "off")

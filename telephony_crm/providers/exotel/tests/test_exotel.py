@@ -269,6 +269,16 @@ class TestDialWhom(ExotelCase):
 		call = frappe.get_doc("Telephony Call Log", {"provider": self.provider.name, "call_id": sid})
 		self.assertEqual((call.status, call.agent, call.customer), ("Ringing", manager, customer.name))
 
+	def test_nobody_responsible_and_a_forward_number_dials_it(self):
+		self.provider.db_set("forward_number", "+919812345678")
+		frappe.db.commit()
+		try:
+			answer = self.dial_whom(indian_mobile(), unique("sid").replace("-", ""))
+			self.assertEqual((answer.status_code, answer.get_data(as_text=True)), (200, "+919812345678"))
+		finally:
+			self.provider.db_set("forward_number", None)
+			frappe.db.commit()
+
 	def test_nobody_responsible_leaves_exotel_its_own_numbers(self):
 		sid = unique("sid").replace("-", "")
 		answer = self.dial_whom(indian_mobile(), sid)

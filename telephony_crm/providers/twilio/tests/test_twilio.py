@@ -174,6 +174,57 @@ class TestVoiceWebhook(TwilioCase):
 				self.assertEqual(response.get_json()["field"], field)
 
 
+class TestForwardOnNoAnswer(TwilioCase):
+	"""An inbound call no line picks up goes on to the provider's Forward Number, for its dial timeout."""
+
+	FORWARD = "+14155550142"
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.provider.db_set({"forward_number": cls.FORWARD, "dial_timeout": 25})
+		frappe.db.commit()
+
+	def answer_to_dial(self, direction: str, status: str):
+		sid = f"CA{frappe.generate_hash(length=32)}"
+		response = self.post(
+			{"twilio": "dial", "dir": direction, "call": sid},
+			{"CallSid": sid, "DialCallStatus": status, "DialCallDuration": "0"},
+		)
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+		return ElementTree.fromstring(response.get_data())
+
+	def assertForwarded(self, twiml):
+		dial = twiml.find("Dial")
+		self.assertEqual((dial.find("Number").text, dial.get("timeout")), (self.FORWARD, "25"))
+		self.assertIsNone(dial.get("action"))  # the forwarded leg ends the call
+
+	def test_a_call_no_line_picked_up_is_forwarded(self):
+		for status in ("no-answer", "busy", "failed"):
+			with self.subTest(status=status):
+				self.assertForwarded(self.answer_to_dial("in", status))
+
+	def test_an_answered_or_abandoned_call_and_an_outbound_one_are_not(self):
+		for direction, status in (("in", "completed"), ("in", "canceled"), ("out", "no-answer")):
+			with self.subTest(direction=direction, status=status):
+				twiml = self.answer_to_dial(direction, status)
+				self.assertIsNone(twiml.find("Dial"))
+				self.assertIsNotNone(twiml.find("Hangup"))
+
+	def test_with_no_line_to_ring_the_call_goes_to_the_forward_number_at_once(self):
+		provider = twilio_provider(forward_number="(415) 555-0142", dial_timeout=25)
+		frappe.db.commit()
+		sid = f"CA{frappe.generate_hash(length=32)}"
+		response = self.post(
+			{"twilio": "voice"},
+			{"CallSid": sid, "From": "+14155550123", "To": TWILIO_NUMBER},
+			provider=provider,
+		)
+		self.assertForwarded(ElementTree.fromstring(response.get_data()))
+		delete_calls(provider.name)
+		frappe.db.commit()
+
+
 class TestSettings(FrappeTestCase):
 	def test_credentials_are_checked_on_save(self):
 		with StubTwilio(SID, TOKEN) as stub:

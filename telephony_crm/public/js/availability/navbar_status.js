@@ -21,12 +21,7 @@ class AgentStatusControl {
 			event.preventDefault();
 			this.choose(event.currentTarget.dataset.status);
 		});
-		const $notifications = $(".navbar .dropdown-notifications");
-		if ($notifications.length) {
-			this.$item.insertBefore($notifications);
-		} else {
-			this.$item.prependTo($(".navbar .navbar-collapse .navbar-nav").last());
-		}
+		add_to_navbar(this.$item);
 		this.render(settings.agent);
 
 		// Busy from a call, Offline, or a supervisor's change: the server tells the agent's own row.
@@ -54,7 +49,7 @@ class AgentStatusControl {
 			row.status === "Busy" || row.status === "Offline"
 				? `<div class="dropdown-text text-muted small">${frappe.utils.escape_html(
 						row.status === "Busy"
-							? __("Busy while on a call; then {0}", [__(row.chosen_status)])
+							? __("Busy while on a call; then {0}", [__(row.chosen_status, null, "Telephony Agent Status")])
 							: __("Offline: your desk was closed")
 				  )}</div>`
 				: "";
@@ -74,6 +69,16 @@ class AgentStatusControl {
 		frappe
 			.call({ method: `${API}.heartbeat`, type: "POST", silent: true })
 			.then(({ message }) => message && this.render(message));
+	}
+}
+
+// The app's navbar items go before the notifications bell.
+export function add_to_navbar($item) {
+	const $notifications = $(".navbar .dropdown-notifications");
+	if ($notifications.length) {
+		$item.insertBefore($notifications);
+	} else {
+		$item.prependTo($(".navbar .navbar-collapse .navbar-nav").last());
 	}
 }
 

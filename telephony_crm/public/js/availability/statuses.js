@@ -11,15 +11,17 @@ const COLORS = {
 };
 
 const esc = (value) => frappe.utils.escape_html(String(value ?? ""));
+// Translated as the status field's options: Frappe's own words for them mean something else.
+const label = (status) => __(status, null, "Telephony Agent Status");
 
 // A dot and the status's name.
 export function status_indicator(status) {
-	return `<span class="indicator ${COLORS[status] || "gray"}">${esc(__(status))}</span>`;
+	return `<span class="indicator ${COLORS[status] || "gray"}">${esc(label(status))}</span>`;
 }
 
 // The status as a pill, for tables.
 export function status_pill(status) {
-	return `<span class="indicator-pill ${COLORS[status] || "gray"}">${esc(__(status))}</span>`;
+	return `<span class="indicator-pill ${COLORS[status] || "gray"}">${esc(label(status))}</span>`;
 }
 
 frappe.provide("telephony_crm.availability");

@@ -38,15 +38,24 @@ export const CALL_ACTIONS = {
 		frappe.new_doc("Customer", {}, (dialog) => {
 			// ERPNext's quick entry makes the customer's primary contact from its "mobile_number".
 			dialog.fields_dict?.mobile_number &&
-				dialog.set_value("mobile_number", call.external_number);
+				number_of(call) &&
+				dialog.set_value("mobile_number", number_of(call));
 		}),
-	"new-lead": (call) => frappe.new_doc("Lead", { mobile_no: call.external_number }),
+	"new-lead": (call) =>
+		frappe.new_doc("Lead", number_of(call) ? { mobile_no: number_of(call) } : {}),
 	"new-contact": (call) =>
 		frappe.new_doc("Contact", {}, (contact) => {
+			if (!number_of(call)) return;
 			const phone = frappe.model.add_child(contact, "Contact Phone", "phone_nos");
-			Object.assign(phone, { phone: call.external_number, is_primary_mobile_no: 1 });
+			Object.assign(phone, { phone: number_of(call), is_primary_mobile_no: 1 });
 		}),
 };
+
+/** The number to fill into a new record; none for a masked user, who has only its masked copy (they
+ * give the number to the record with "link-number", on the server). */
+function number_of(call) {
+	return call.numbers_masked ? null : call.external_number;
+}
 
 /** The standard new form (or quick entry), filled in, and tied to the call. */
 function new_document(doctype, call, values) {

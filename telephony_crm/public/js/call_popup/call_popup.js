@@ -1,7 +1,11 @@
 import { may_listen, recording_player } from "../recording_player";
 import { CALL_ACTIONS } from "./actions";
 import { render_context } from "./context_view";
-import { format_duration } from "./duration";
+import { format_clock, format_duration } from "./duration";
+import { SOFTPHONE_EVENT, SoftphonePanel } from "../softphone/popup_panel";
+
+// The call log's statuses are translated as its doctype's options (Frappe's own words differ).
+const CALL_DOCTYPE = "Telephony Call Log";
 
 const STATUS_COLORS = {
 	Ringing: "blue",
@@ -38,6 +42,7 @@ export class CallPopup {
 				</div>
 				<div class="call-popup-caller" data-role="caller"></div>
 				<div class="call-popup-time" data-role="time"></div>
+				<div class="call-popup-softphone" data-role="softphone"></div>
 				<div class="call-popup-controls" data-role="controls"></div>
 				<div class="call-popup-recording" data-role="recording"></div>
 				<div class="call-popup-body" data-role="context">
@@ -51,6 +56,10 @@ export class CallPopup {
 		});
 		// Several state changes or actions in a row refresh the context once.
 		this.reload_context = frappe.utils.debounce(() => this.load_context(), 300);
+		// The call's session on the user's browser line, if it has one: its buttons follow the line.
+		this.softphone = new SoftphonePanel(this.$wrapper.find('[data-role="softphone"]'));
+		this.on_softphone = () => this.call && this.render_call();
+		$(document).on(SOFTPHONE_EVENT, this.on_softphone);
 	}
 
 	update(call) {
@@ -65,9 +74,10 @@ export class CallPopup {
 		}
 	}
 
-	/** Show the call's state, unless a newer one is shown already (events can cross on the way). */
+	/** Show the call's state, unless a newer one is shown already: events can cross on the way, and the
+	 * live calls asked for at page load can come back after a later event (their `modified` is older). */
 	set_call(call) {
-		if (this.call && call.server_time < this.call.server_time) {
+		if (this.call && call.modified < this.call.modified) {
 			return false;
 		}
 		this.call = call;
@@ -79,6 +89,7 @@ export class CallPopup {
 
 	close() {
 		clearInterval(this.timer);
+		$(document).off(SOFTPHONE_EVENT, this.on_softphone);
 		this.$wrapper.remove();
 		this.on_close();
 	}
@@ -117,8 +128,9 @@ export class CallPopup {
 		this.$wrapper
 			.find('[data-role="status"]')
 			.attr("class", `indicator-pill ${STATUS_COLORS[status] || "gray"}`)
-			.text(__(status));
+			.text(__(status, null, CALL_DOCTYPE));
 		this.$wrapper.find('[data-role="direction"]').text(DIRECTION_LABELS[direction] || "");
+		this.softphone.render(this.call);
 		this.render_caller();
 		this.render_time();
 		this.render_controls();
@@ -128,10 +140,12 @@ export class CallPopup {
 	/** Transfer and Hold / Resume, where the call's provider can and the call is the user's. */
 	render_controls() {
 		const controls = may_control(this.call) ? this.call.call_controls || [] : [];
+		// A call on the browser line is held from the line (its Hold button), not by the PBX.
+		const pbx_hold = controls.includes("hold") && !this.softphone.session;
 		const button = (action, label) =>
 			`<button class="btn btn-xs btn-default" data-action="${action}">${esc(label)}</button>`;
 		const buttons = [];
-		if (controls.includes("hold")) {
+		if (pbx_hold) {
 			buttons.push(
 				this.call.on_hold ? button("resume", __("Resume")) : button("hold", __("Hold"))
 			);
@@ -149,7 +163,8 @@ export class CallPopup {
 
 	render_caller() {
 		const reject_label = esc(__("Reject"));
-		const reject = can_reject(this.call)
+		// The browser line declines the call itself (its Decline button).
+		const reject = can_reject(this.call) && !this.softphone.session
 			? `<button class="btn btn-xs btn-danger" data-action="reject">${reject_label}</button>`
 			: "";
 		this.$wrapper.find('[data-role="caller"]').html(`
@@ -184,7 +199,7 @@ export class CallPopup {
 			const answered = moment(answered_at);
 			const tick = () => {
 				const seconds = (Date.now() + this.clock_offset - answered) / 1000;
-				$time.html(`<span data-role="timer">${format_duration(seconds)}</span>`);
+				$time.html(`<span data-role="timer">${format_clock(seconds)}</span>`);
 			};
 			tick();
 			this.timer = setInterval(tick, 1000);
@@ -195,7 +210,7 @@ export class CallPopup {
 				__("talk {0}", [format_duration(talk_duration)]),
 				__("ringing {0}", [format_duration(ring_duration)]),
 			];
-			$time.html(`<span data-role="result">${esc(__(status))}</span>
+			$time.html(`<span data-role="result">${esc(__(status, null, CALL_DOCTYPE))}</span>
 				<span class="text-muted"> · ${esc(durations.join(" · "))}</span>`);
 		}
 	}

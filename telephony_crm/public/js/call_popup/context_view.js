@@ -51,8 +51,8 @@ const SECTIONS = [
 		title: __("Recent calls"),
 		title_of: (call) => frappe.datetime.str_to_user(call.started_at),
 		details: (call) => [
-			__(call.direction),
-			__(call.status),
+			__(call.direction, null, "Telephony Call Log"),
+			__(call.status, null, "Telephony Call Log"),
 			format_duration(call.talk_duration),
 		],
 		note_of: (call) => strip_html(call.notes),

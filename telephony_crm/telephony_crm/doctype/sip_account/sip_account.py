@@ -7,6 +7,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from telephony_crm.lines.registration import guard_registration_fields
+
 
 class SIPAccount(Document):
 	# begin: auto-generated types
@@ -24,6 +26,9 @@ class SIPAccount(Document):
 		outgoing_rewrite_pattern: DF.Data | None
 		outgoing_rewrite_replacement: DF.Data | None
 		provider: DF.Link
+		registration_detail: DF.Data | None
+		registration_since: DF.Datetime | None
+		registration_status: DF.Literal["Unknown", "Registered", "Unregistered", "Unreachable"]
 		sip_domain: DF.Data | None
 		sip_host: DF.Data | None
 		sip_login: DF.Data | None
@@ -32,6 +37,7 @@ class SIPAccount(Document):
 
 	# end: auto-generated types
 	def validate(self):
+		guard_registration_fields(self)
 		self.extension = (self.extension or "").strip()
 		self.validate_unique_extension()
 		self.validate_rewrite_rule()

@@ -14,6 +14,7 @@ frappe.ui.form.on("Telephony Call Log", {
 			"blue"
 		);
 		show_recording(frm);
+		show_numbers(frm);
 		add_copy_again_button(frm);
 		add_delete_recording_button(frm);
 	},
@@ -27,6 +28,27 @@ frappe.ui.form.on("Telephony Call Link", {
 		frm.enable_save();
 	},
 });
+
+// Raw number -> its masked copy (Telephony Settings → Number Masking).
+const MASKED_COPIES = {
+	external_number: "external_number_display",
+	caller_number: "caller_number_display",
+	called_number: "called_number_display",
+};
+
+/** The number for those the server sends it to; its masked copy and a Call button for the others. */
+function show_numbers(frm) {
+	for (const [raw, copy] of Object.entries(MASKED_COPIES)) {
+		frm.toggle_display(copy, !frm.doc[raw]);
+	}
+	// A call with a number has its masked copy (empty when numbers are hidden), never null.
+	const has_number = frm.doc.external_number_display != null;
+	if (frappe.boot.telephony?.masks_numbers && has_number) {
+		frm.add_custom_button(__("Call"), () =>
+			telephony_crm.call_record(frm.doctype, frm.docname, "external_number")
+		);
+	}
+}
 
 function show_recording(frm) {
 	const recordings = telephony_crm.recordings;

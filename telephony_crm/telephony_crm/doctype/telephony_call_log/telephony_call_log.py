@@ -4,6 +4,7 @@
 import frappe
 from frappe.model.document import Document
 
+from telephony_crm.analytics.indexes import add_indexes
 from telephony_crm.calls.engine import is_engine_writing
 from telephony_crm.calls.guard import guard_pbx_facts
 from telephony_crm.realtime import publish_call
@@ -29,8 +30,10 @@ class TelephonyCallLog(Document):
 		answered_by: DF.Link | None
 		call_id: DF.Data
 		called_number: DF.Data | None
+		called_number_display: DF.Data | None
 		caller_name: DF.Data | None
 		caller_number: DF.Data | None
+		caller_number_display: DF.Data | None
 		contact: DF.Link | None
 		customer: DF.Link | None
 		direction: DF.Literal["Inbound", "Outbound", "Internal"]
@@ -38,6 +41,7 @@ class TelephonyCallLog(Document):
 		events: DF.Table[TelephonyCallEvent]
 		extension: DF.Data | None
 		external_number: DF.Data | None
+		external_number_display: DF.Data | None
 		lead: DF.Link | None
 		links: DF.Table[DynamicLink]
 		notes: DF.TextEditor | None
@@ -83,3 +87,5 @@ def on_doctype_update():
 	# The copy job's retries, and the storage report by month.
 	frappe.db.add_index("Telephony Call Log", ["recording_retry_at"])
 	frappe.db.add_index("Telephony Call Log", ["recording_status", "started_at"])
+	# The reports' grouped figures and call-back lookups.
+	add_indexes("Telephony Call Log")

@@ -13,6 +13,8 @@ from telephony_crm.lines.settings import check_auto_line_settings
 from telephony_crm.lines.user_lines import apply_to_existing_users
 from telephony_crm.providers import provider_class
 from telephony_crm.recordings.settings import check_recording_settings
+from telephony_crm.routing.forwarding import check_forward_settings
+from telephony_crm.softphone.settings import check_browser_settings
 
 WEBHOOK_METHOD = "telephony_crm.api.webhook.receive"
 # Mango Office appends its own paths to the URL it is given, which a Frappe method cannot take.
@@ -35,10 +37,17 @@ class TelephonyProviderSettings(Document):
 		ami_secret: DF.Password | None
 		ami_status: DF.SmallText | None
 		ami_username: DF.Data | None
+		browser_stun_servers: DF.SmallText | None
+		browser_turn_credential: DF.Password | None
+		browser_turn_servers: DF.SmallText | None
+		browser_turn_username: DF.Data | None
+		browser_websocket_url: DF.Data | None
 		control_secret: DF.Password | None
 		control_url: DF.Data | None
 		default_region: DF.Link | None
+		dial_timeout: DF.Int
 		enabled: DF.Check
+		forward_number: DF.Data | None
 		mango_api_base: DF.Data | None
 		mango_api_key: DF.Data | None
 		mango_api_salt: DF.Password | None
@@ -81,6 +90,8 @@ class TelephonyProviderSettings(Document):
 		provider_class(self.provider_type).check_settings(self)
 		check_recording_settings(self)
 		check_auto_line_settings(self)
+		check_browser_settings(self)
+		check_forward_settings(self)
 
 	def on_update(self):
 		if self.is_default_outgoing:

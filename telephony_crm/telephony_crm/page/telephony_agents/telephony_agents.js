@@ -84,7 +84,7 @@ class AgentsBoard {
 			.map(
 				(status) =>
 					`<option value="${esc(status)}" ${status === row.chosen_status ? "selected" : ""}>
-						${esc(__(status))}</option>`
+						${esc(__(status, null, "Telephony Agent Status"))}</option>`
 			)
 			.join("");
 		return `

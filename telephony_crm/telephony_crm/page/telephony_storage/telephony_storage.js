@@ -13,12 +13,13 @@ frappe.pages["telephony-storage"].on_page_load = (wrapper) => {
 const STORAGE_API = "telephony_crm.api.recording_storage";
 // Sent by the deletion job when it has ended (telephony_crm.recordings.storage.DELETED_EVENT).
 const DELETED_EVENT = "telephony_recordings_deleted";
-const SIZE_UNITS = ["B", "KB", "MB", "GB", "TB"];
+const SIZE_UNITS = [__("B"), __("KB"), __("MB"), __("GB"), __("TB")];
 const esc = (value) => frappe.utils.escape_html(String(value ?? ""));
 
+// 1536 -> "1.5 KB", the number in the user's number format ("1,5 КБ").
 function human_size(bytes) {
 	const [divisor, unit] = size_unit(bytes);
-	return `${divisor > 1 ? (cint(bytes) / divisor).toFixed(1) : cint(bytes)} ${unit}`;
+	return `${format_number(cint(bytes) / divisor, null, divisor > 1 ? 1 : 0)} ${unit}`;
 }
 
 // The largest unit of which `bytes` holds at least one: [the bytes in it, its name].

@@ -1,23 +1,13 @@
-"""Agent Performance: per agent, the calls they took and placed, and how fast and how long."""
+"""Agent Performance: per agent, the calls they took and placed, how fast and how long, their call-backs
+and their time Available and Away."""
 
-import frappe
 from frappe import _
-from frappe.utils import add_days, getdate
 
 from telephony_crm.analytics import metrics
 
 
 def execute(filters: dict | None = None):
-	filters = frappe._dict(filters or {})
-	rows = metrics.agent_performance(
-		metrics.calls(
-			filters.from_date,
-			add_days(getdate(filters.to_date), 1),
-			provider=filters.provider,
-			agent=filters.agent,
-			direction=filters.direction,
-		)
-	)
+	rows = metrics.agent_performance(metrics.Scope.of_report(filters))
 	return columns(), rows, None, chart(rows)
 
 
@@ -33,6 +23,15 @@ def columns() -> list[dict]:
 		{"fieldname": "p90_ring", "label": _("90th Percentile Ring Time"), "fieldtype": "Duration"},
 		{"fieldname": "avg_talk", "label": _("Average Talk Time"), "fieldtype": "Duration"},
 		{"fieldname": "total_talk", "label": _("Total Talk Time"), "fieldtype": "Duration"},
+		{"fieldname": "callbacks", "label": _("Call-backs"), "fieldtype": "Int"},
+		{"fieldname": "callbacks_closed", "label": _("Call-backs Closed"), "fieldtype": "Int"},
+		{
+			"fieldname": "avg_callback_close",
+			"label": _("Average Time to Close a Call-back"),
+			"fieldtype": "Duration",
+		},
+		{"fieldname": "available_time", "label": _("Time Available"), "fieldtype": "Duration"},
+		{"fieldname": "away_time", "label": _("Time Away"), "fieldtype": "Duration"},
 	]
 
 
