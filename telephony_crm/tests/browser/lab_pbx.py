@@ -2,6 +2,8 @@
 lines' contacts, calls placed to them over AMI, the media counts of a line's channel, and its events."""
 
 import asyncio
+import os
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +22,8 @@ MEDIA_ARGS = (
 	"--disable-features=WebRtcHideLocalIpsWithMdns",
 )
 WEBSOCKET_URL = "ws://127.0.0.1:8088/ws"
-PBX_LOCK = "/tmp/lab-pbx.lock"
+# Held by whoever restarts the lab PBX, so tests sharing it wait (LAB_PBX_LOCK names another file).
+PBX_LOCK = os.environ.get("LAB_PBX_LOCK") or os.path.join(tempfile.gettempdir(), "lab-pbx.lock")
 
 
 def line_password(extension: str) -> str:

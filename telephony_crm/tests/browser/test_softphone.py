@@ -376,6 +376,9 @@ class TestSoftphone(FrappeTestCase):
 				"60",
 				"-nostdin",
 				"-trace_err",
+				# With the test's artifacts, not beside the scenario in the checkout.
+				"-error_file",
+				str(self.artifacts / "sipp-call-errors.log"),
 			],
 			cwd=self.artifacts,
 			stdout=subprocess.DEVNULL,

@@ -6,6 +6,7 @@ sessions become the fixtures test_registration replays."""
 import shutil
 import socket
 import subprocess
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -59,6 +60,8 @@ class TestLiveRegistration(FrappeTestCase):
 				*("-i", LIVE.host, "-p", str(self.phone_port), "-s", LINE),
 				*("-au", LINE, "-ap", f"lab-{LINE}-secret", "-key", "expires", str(expires)),
 				*("-timeout", "10", "-timeout_error"),
+				# sipp's error log, kept out of the checkout (by default it is written beside the scenario).
+				*("-error_file", str(Path(tempfile.gettempdir()) / f"sipp-register-{LINE}-errors.log")),
 			],
 			check=True,
 			capture_output=True,
